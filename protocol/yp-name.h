@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yp-name.h: the rules for names, paths and usernames. Both sides check them;
+ * the server's check is the one that counts.
+ */
+#ifndef YP_NAME_H
+#define YP_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "yp-protocol.h"
+
+/* True when NAME (LEN bytes, not necessarily NUL-terminated) is a valid
+ * file or folder name: UTF-8, 1..255 bytes, no '/', NUL or control
+ * character, not "." or "..". */
+bool yp_name_is_valid(const char *name, size_t len);
+
+bool yp_username_is_valid(const char *username);
+
+/* Splits an absolute PATH into its components. On success returns
+ * YP_STATUS_OK and a NULL-terminated array in *COMPONENTS (free with
+ * g_strfreev); "/" gives an empty array. Otherwise INVALID_PATH or
+ * INVALID_NAME and *COMPONENTS is NULL. */
+yp_status_t yp_path_split(const char *path, char ***components);
+
+#endif

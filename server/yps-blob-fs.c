@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yps-blob-fs.c: blobs as files in a content-addressed folder.
+ *
+ * A blob becomes visible to the metadata store only after its file and its
+ * folder entry are on disk, so a crash can leave an unreferenced file (swept
+ * later) but never a reference to missing bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "yps-blob.h"
+
+typedef struct {
+    yps_blob_t  base;
+    char       *root;
+    int         lock_fd;
+} yps_blob_fs_t;
+
+#define YPS_BLOB_FS(b) ((yps_blob_fs_t *) (b))
+
+static bool
+yps_set_errno(GError **error, int err, const char *what, const char *path)
+{
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s %s: %s", what, path,
+                g_strerror(err));
+    return false;
+}
+
+bool
+yps_fsync_path(const char *path, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        return yps_set_errno(error, errno, "open", path);
+    }
+    if (fsync(fd) != 0) {
+        int err = errno;
+        close(fd);
+        return yps_set_errno(error, err, "fsync", path);
+    }
+    close(fd);
+    return true;
+}
+
+static char *
+yps_blob_fs_path(yps_blob_fs_t *fs, const char *sha256)
+{
+    return g_strdup_printf("%s/%.2s/%.2s/%s", fs->root, sha256, sha256 + 2, sha256);
+}
+
+static bool
+yps_blob_fs_lock(yps_blob_t *blob, GError **error)
+{
+    yps_blob_fs_t *fs = YPS_BLOB_FS(blob);
+
+    while (flock(fs->lock_fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            return yps_set_errno(error, errno, "lock", fs->root);
+        }
+    }
+    return true;
+}
+
+static void
+yps_blob_fs_unlock(yps_blob_t *blob)
+{
+    flock(YPS_BLOB_FS(blob)->lock_fd, LOCK_UN);
+}
+
+static bool
+yps_blob_fs_put(yps_blob_t *blob, const char *path, const char *sha256, bool *added,
+                GError **error)
+{
+    yps_blob_fs_t *fs = YPS_BLOB_FS(blob);
+    g_autofree char *target = yps_blob_fs_path(fs, sha256);
+    g_autofree char *dir = g_path_get_dirname(target);
+    g_autofree char *parent = g_path_get_dirname(dir);
+
+    *added = false;
+    if (access(target, F_OK) == 0) {
+        /* same bytes are already stored: keep the one that is durable */
+        unlink(path);
+        return true;
+    }
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        return yps_set_errno(error, errno, "mkdir", dir);
+    }
+    if (!yps_fsync_path(path, error)) {
+        return false;
+    }
+    if (rename(path, target) != 0) {
+        return yps_set_errno(error, errno, "rename", target);
+    }
+    if (!yps_fsync_path(dir, error) || !yps_fsync_path(parent, error)) {
+        return false;
+    }
+    *added = true;
+    return true;
+}
+
+static bool
+yps_blob_fs_remove(yps_blob_t *blob, const char *sha256, GError **error)
+{
+    g_autofree char *target = yps_blob_fs_path(YPS_BLOB_FS(blob), sha256);
+
+    if (unlink(target) != 0 && errno != ENOENT) {
+        return yps_set_errno(error, errno, "unlink", target);
+    }
+    return true;
+}
+
+static int
+yps_blob_fs_open_blob(yps_blob_t *blob, const char *sha256, GError **error)
+{
+    g_autofree char *target = yps_blob_fs_path(YPS_BLOB_FS(blob), sha256);
+    int fd = open(target, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        yps_set_errno(error, errno, "open", target);
+    }
+    return fd;
+}
+
+static char *
+yps_blob_fs_accel_uri(yps_blob_t *blob, const char *sha256)
+{
+    return g_strdup_printf("/_blobs/%.2s/%.2s/%s", sha256, sha256 + 2, sha256);
+}
+
+static void
+yps_blob_fs_close(yps_blob_t *blob)
+{
+    yps_blob_fs_t *fs = YPS_BLOB_FS(blob);
+
+    if (fs->lock_fd >= 0) {
+        close(fs->lock_fd);
+    }
+    g_free(fs->root);
+    g_free(fs);
+}
+
+static const yps_blob_ops_t yps_blob_fs_ops = {
+    .name = "fs",
+    .close = yps_blob_fs_close,
+    .lock = yps_blob_fs_lock,
+    .unlock = yps_blob_fs_unlock,
+    .put = yps_blob_fs_put,
+    .remove = yps_blob_fs_remove,
+    .open = yps_blob_fs_open_blob,
+    .accel_uri = yps_blob_fs_accel_uri,
+};
+
+yps_blob_t *
+yps_blob_fs_open(const char *root, GError **error)
+{
+    yps_blob_fs_t *fs = g_new0(yps_blob_fs_t, 1);
+    g_autofree char *lock_path = g_build_filename(root, ".lock", NULL);
+
+    fs->base.ops = &yps_blob_fs_ops;
+    fs->root = g_strdup(root);
+    fs->lock_fd = -1;
+    if (g_mkdir_with_parents(root, 0700) != 0) {
+        yps_set_errno(error, errno, "mkdir", root);
+        yps_blob_fs_close(&fs->base);
+        return NULL;
+    }
+    fs->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fs->lock_fd < 0) {
+        yps_set_errno(error, errno, "open", lock_path);
+        yps_blob_fs_close(&fs->base);
+        return NULL;
+    }
+    return &fs->base;
+}

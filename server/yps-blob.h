@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yps-blob.h: the blob store interface.
+ *
+ * Blobs are immutable and named by their SHA-256. The embedded backend keeps
+ * them in a content-addressed folder (yps-blob-fs.c); object stores (S3,
+ * FastDFS) implement the same operations. Callers bracket every change that
+ * can add or remove a blob with lock/unlock so that a blob that one request
+ * is removing is never the one another request has just stored.
+ */
+#ifndef YPS_BLOB_H
+#define YPS_BLOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+typedef struct yps_blob_s yps_blob_t;
+
+typedef struct {
+    const char *name;
+    void (*close)(yps_blob_t *blob);
+    bool (*lock)(yps_blob_t *blob, GError **error);
+    void (*unlock)(yps_blob_t *blob);
+    /* Makes the complete, verified file at PATH the blob SHA256, durably,
+     * consuming PATH. *ADDED tells whether the store did not hold it. */
+    bool (*put)(yps_blob_t *blob, const char *path, const char *sha256, bool *added,
+                GError **error);
+    bool (*remove)(yps_blob_t *blob, const char *sha256, GError **error);
+    /* Opens the blob for reading (proofs of possession); -1 and ERROR if absent. */
+    int  (*open)(yps_blob_t *blob, const char *sha256, GError **error);
+    /* The URI of the nginx internal location that serves the blob, or NULL
+     * when the backend serves downloads another way. */
+    char *(*accel_uri)(yps_blob_t *blob, const char *sha256);
+} yps_blob_ops_t;
+
+struct yps_blob_s {
+    const yps_blob_ops_t *ops;
+};
+
+/* The content-addressed folder ROOT: ROOT/ab/cd/abcd…; its staging files must
+ * live on the same filesystem. */
+yps_blob_t *yps_blob_fs_open(const char *root, GError **error);
+
+/* Writes PATH's data and the directory entry to disk (fsync the file, rename
+ * is done by the caller, then fsync the folder). Shared by the store and the
+ * upload staging area. */
+bool yps_fsync_path(const char *path, GError **error);
+
+#endif

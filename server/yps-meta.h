@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yps-meta.h: the metadata store interface.
+ *
+ * Handlers see users, sessions, the file tree, upload sessions and the change
+ * log only through this table of operations, so that the embedded SQLite
+ * backend (yps-meta-sqlite.c) can be joined by PostgreSQL without touching a
+ * handler. Every operation is authorized by the user id it is given: a node
+ * of another user is reported as NOT_FOUND. Mutations append to the user's
+ * change log in the same transaction and return the new cursor as the
+ * node's version.
+ */
+#ifndef YPS_META_H
+#define YPS_META_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "yp-protocol.h"
+
+typedef struct {
+    int64_t  id;
+    int64_t  parent_id;     /* 0 for the root */
+    bool     is_folder;
+    char    *name;
+    char    *path;          /* filled by the operations that say so */
+    char    *sha256;        /* NULL for folders */
+    char    *category;
+    int64_t  size;
+    int64_t  mtime;
+    int64_t  created;
+    int64_t  modified;
+    int64_t  version;
+    int64_t  downloads;
+} yps_node_t;
+
+void yps_node_clear(yps_node_t *node);
+void yps_node_free(yps_node_t *node);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(yps_node_t, yps_node_clear)
+
+typedef enum {
+    YPS_SORT_NAME,
+    YPS_SORT_SIZE,
+    YPS_SORT_MODIFIED,
+    YPS_SORT_DOWNLOADS,
+} yps_sort_t;
+
+typedef struct {
+    int64_t     folder_id;
+    const char *category;   /* NULL: every entry */
+    bool        recursive;  /* with category: the user's whole tree */
+    yps_sort_t  sort;
+    bool        descending;
+    int64_t     offset;
+    int64_t     limit;
+} yps_list_query_t;
+
+typedef struct {
+    char     id[33];
+    int64_t  user_id;
+    int64_t  parent_id;
+    char    *name;
+    char     sha256[65];
+    int64_t  size;
+    int64_t  mtime;
+    int64_t  if_version;    /* 0: create only */
+    int64_t  offset;
+    int64_t  expires;
+    char    *challenge;     /* JSON {"nonce":..,"ranges":[..]} or NULL */
+} yps_upload_t;
+
+void yps_upload_clear(yps_upload_t *upload);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(yps_upload_t, yps_upload_clear)
+
+typedef enum {
+    YPS_CHANGE_CREATE,
+    YPS_CHANGE_MODIFY,
+    YPS_CHANGE_MOVE,
+    YPS_CHANGE_DELETE,
+} yps_change_op_t;
+
+typedef struct {
+    int64_t         cursor;
+    yps_change_op_t op;
+    yps_node_t      node;   /* path filled */
+    char           *old_path;
+} yps_change_t;
+
+void yps_change_free(yps_change_t *change);
+
+typedef struct yps_meta_s yps_meta_t;
+
+typedef struct {
+    const char *name;
+
+    void        (*close)(yps_meta_t *meta);
+    yp_status_t (*ping)(yps_meta_t *meta);
+
+    /* accounts */
+    yp_status_t (*user_create)(yps_meta_t *meta, const char *username, const char *pwhash,
+                               int64_t *user_id);
+    /* *USERNAME gets the spelling given at registration. */
+    yp_status_t (*user_find)(yps_meta_t *meta, const char *username, int64_t *user_id,
+                             char **canonical, char **pwhash);
+    yp_status_t (*user_state)(yps_meta_t *meta, int64_t user_id, int64_t *root_id,
+                              int64_t *cursor);
+    yp_status_t (*session_create)(yps_meta_t *meta, int64_t user_id, const uint8_t *token_hash,
+                                  int64_t expires);
+    /* NOT_FOUND for unknown tokens, TOKEN_EXPIRED (and forgotten) for old ones. */
+    yp_status_t (*session_find)(yps_meta_t *meta, const uint8_t *token_hash, int64_t now,
+                                int64_t *user_id, char **username, int64_t *expires);
+    yp_status_t (*session_delete)(yps_meta_t *meta, const uint8_t *token_hash);
+
+    /* the tree */
+    yp_status_t (*node_get)(yps_meta_t *meta, int64_t user_id, int64_t id, yps_node_t *node);
+    yp_status_t (*node_child)(yps_meta_t *meta, int64_t user_id, int64_t parent_id,
+                              const char *name, yps_node_t *node);
+    yp_status_t (*node_path)(yps_meta_t *meta, int64_t user_id, int64_t id, char **path);
+    /* Appends yps_node_t * (path not filled) to ENTRIES. */
+    yp_status_t (*node_list)(yps_meta_t *meta, int64_t user_id, const yps_list_query_t *query,
+                             GPtrArray *entries, int64_t *total);
+    yp_status_t (*node_mkdir)(yps_meta_t *meta, int64_t user_id, int64_t parent_id,
+                              const char *name, int64_t now, yps_node_t *node);
+    yp_status_t (*node_move)(yps_meta_t *meta, int64_t user_id, int64_t id, int64_t if_version,
+                             int64_t new_parent_id, const char *new_name, int64_t now,
+                             yps_node_t *node);
+    /* Appends to ORPHANS (char *) the blobs no node refers to any more;
+     * the caller removes them from the blob store. */
+    yp_status_t (*node_delete)(yps_meta_t *meta, int64_t user_id, int64_t id,
+                               int64_t if_version, int64_t *cursor, GPtrArray *orphans);
+    /* Creates or (with IF_VERSION) replaces the file PARENT_ID/NAME with the
+     * blob SHA256, recording the blob when it is new. The blob must already
+     * be durable in the blob store. */
+    yp_status_t (*file_commit)(yps_meta_t *meta, int64_t user_id, int64_t parent_id,
+                               const char *name, int64_t if_version, const char *sha256,
+                               int64_t size, int64_t mtime, int64_t now, yps_node_t *node,
+                               GPtrArray *orphans);
+    yp_status_t (*file_downloaded)(yps_meta_t *meta, int64_t user_id, int64_t id);
+
+    /* blobs */
+    yp_status_t (*blob_find)(yps_meta_t *meta, const char *sha256, int64_t *size);
+
+    /* upload sessions */
+    yp_status_t (*upload_create)(yps_meta_t *meta, const yps_upload_t *upload);
+    yp_status_t (*upload_get)(yps_meta_t *meta, int64_t user_id, const char *id,
+                              yps_upload_t *upload);
+    yp_status_t (*upload_advance)(yps_meta_t *meta, const char *id, int64_t offset,
+                                  int64_t expires);
+    yp_status_t (*upload_set_challenge)(yps_meta_t *meta, const char *id, const char *challenge);
+    yp_status_t (*upload_delete)(yps_meta_t *meta, const char *id);
+    /* Appends the ids (char *) of uploads that expired before NOW. */
+    yp_status_t (*upload_expired)(yps_meta_t *meta, int64_t now, GPtrArray *ids);
+
+    /* change feed */
+    yp_status_t (*changes)(yps_meta_t *meta, int64_t user_id, int64_t since, int64_t limit,
+                           GPtrArray *changes, bool *has_more, int64_t *latest);
+} yps_meta_ops_t;
+
+struct yps_meta_s {
+    const yps_meta_ops_t *ops;
+};
+
+/* Opens the SQLite store at PATH, creating and migrating its schema. */
+yps_meta_t *yps_meta_sqlite_open(const char *path, GError **error);
+
+#endif

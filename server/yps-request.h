@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yps-request.h: one FastCGI request and its reply.
+ *
+ * Handlers read the query, the JSON body and the caller through the helpers
+ * here, which validate types and bounds and name the offending field in the
+ * error message; they answer by filling r->reply (a JSON object) or by
+ * returning an error status.
+ */
+#ifndef YPS_REQUEST_H
+#define YPS_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <fcgiapp.h>
+#include <json-glib/json-glib.h>
+
+#include "yp-protocol.h"
+#include "yps-blob.h"
+#include "yps-meta.h"
+
+typedef struct {
+    char       *data_dir;
+    char       *uploads_dir;
+    char       *publish_socket;
+    int64_t     upload_ttl;
+    int64_t     token_ttl;
+    yps_meta_t *meta;
+    yps_blob_t *blob;
+} yps_server_t;
+
+typedef struct {
+    yps_server_t *srv;
+    FCGX_Request *fcgi;
+    const char   *method;
+    const char   *uri;
+    const char   *arg;          /* the '*' segment of the route, if any */
+    char         *owned_name;   /* a name a helper had to copy out of its path */
+    GHashTable   *query;
+    JsonParser   *parser;
+    JsonObject   *body;
+
+    /* the caller, for authenticated routes */
+    int64_t       user_id;
+    char         *username;
+    int64_t       token_expires;
+    uint8_t       token_hash[32];
+
+    /* the reply */
+    int           http_status;
+    JsonObject   *reply;
+    GString      *headers;      /* extra header lines, each ending in \r\n */
+    bool          no_body;
+    char          message[512];
+    JsonObject   *error_extra;
+} yps_req_t;
+
+/* Records MESSAGE (printf-style) for the error reply and returns STATUS. */
+yp_status_t yps_fail(yps_req_t *r, yp_status_t status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+const char *yps_param(yps_req_t *r, const char *name);
+
+/* The reply object, created with HTTP status HTTP (200, 201). */
+JsonObject *yps_reply(yps_req_t *r, int http);
+
+/* Query parameters. A missing one leaves *OUT untouched and is OK unless
+ * REQUIRED. */
+yp_status_t yps_query_string(yps_req_t *r, const char *name, const char **out);
+yp_status_t yps_query_int(yps_req_t *r, const char *name, int64_t min, int64_t max,
+                          int64_t *out, bool *present);
+
+/* JSON body members; null counts as missing. */
+yp_status_t yps_body_string(yps_req_t *r, const char *name, bool required, const char **out);
+yp_status_t yps_body_int(yps_req_t *r, const char *name, bool required, int64_t min,
+                         int64_t max, int64_t *out, bool *present);
+yp_status_t yps_body_bool(yps_req_t *r, const char *name, bool *out);
+bool        yps_body_has(yps_req_t *r, const char *name);
+
+/* Reads and parses the JSON body (at most YP_JSON_BODY_MAX bytes). */
+yp_status_t yps_read_json_body(yps_req_t *r);
+
+/* Writes the reply for STATUS to the FastCGI stream. */
+void        yps_respond(yps_req_t *r, yp_status_t status);
+
+void        yps_req_clear(yps_req_t *r);
+
+#endif

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of the protocol library shared by the server and the clients.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "yp-category.h"
+#include "yp-hash.h"
+#include "yp-name.h"
+#include "yp-protocol.h"
+
+static void
+test_names_valid(void)
+{
+    char longest[YP_NAME_MAX + 2];
+
+    g_assert_true(yp_name_is_valid("a", 1));
+    g_assert_true(yp_name_is_valid("报告 2024 ü.txt", strlen("报告 2024 ü.txt")));
+    g_assert_true(yp_name_is_valid("...", 3));
+    g_assert_true(yp_name_is_valid(".bashrc", 7));
+    memset(longest, 'x', sizeof(longest));
+    g_assert_true(yp_name_is_valid(longest, YP_NAME_MAX));
+    g_assert_false(yp_name_is_valid(longest, YP_NAME_MAX + 1));
+}
+
+static void
+test_names_invalid(void)
+{
+    const char *bad[] = { "", ".", "..", "a/b", "/", "tab\there", "nl\n", "del\x7f", "\xff\xfe",
+                          "\xc3" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_false(yp_name_is_valid(bad[i], strlen(bad[i])));
+    }
+    g_assert_false(yp_name_is_valid("a\0b", 3));
+    g_assert_false(yp_name_is_valid(NULL, 0));
+}
+
+static void
+test_usernames(void)
+{
+    g_assert_true(yp_username_is_valid("alice"));
+    g_assert_true(yp_username_is_valid("a.b-c_9"));
+    g_assert_false(yp_username_is_valid("ab"));
+    g_assert_false(yp_username_is_valid(".alice"));
+    g_assert_false(yp_username_is_valid("alice bob"));
+    g_assert_false(yp_username_is_valid("' OR 1=1 --"));
+    g_assert_false(yp_username_is_valid("abcdefghijklmnopqrstuvwxyz0123456"));
+    g_assert_false(yp_username_is_valid(NULL));
+}
+
+static void
+test_paths(void)
+{
+    g_auto(GStrv) parts = NULL;
+    GString *deep = g_string_new(NULL);
+
+    g_assert_cmpint(yp_path_split("/", &parts), ==, YP_STATUS_OK);
+    g_assert_cmpuint(g_strv_length(parts), ==, 0);
+    g_clear_pointer(&parts, g_strfreev);
+
+    g_assert_cmpint(yp_path_split("/a/报告/c.txt/", &parts), ==, YP_STATUS_OK);
+    g_assert_cmpuint(g_strv_length(parts), ==, 3);
+    g_assert_cmpstr(parts[1], ==, "报告");
+    g_clear_pointer(&parts, g_strfreev);
+
+    g_assert_cmpint(yp_path_split("a/b", &parts), ==, YP_STATUS_INVALID_PATH);
+    g_assert_null(parts);
+    g_assert_cmpint(yp_path_split("//a", &parts), ==, YP_STATUS_INVALID_PATH);
+    g_assert_cmpint(yp_path_split("/a/../b", &parts), ==, YP_STATUS_INVALID_NAME);
+    g_assert_cmpint(yp_path_split("/a/./b", &parts), ==, YP_STATUS_INVALID_NAME);
+    g_assert_cmpint(yp_path_split("/\xff", &parts), ==, YP_STATUS_INVALID_PATH);
+    g_assert_cmpint(yp_path_split(NULL, &parts), ==, YP_STATUS_INVALID_PATH);
+
+    for (int i = 0; i < YP_PATH_DEPTH_MAX; i++) {
+        g_string_append(deep, "/d");
+    }
+    g_assert_cmpint(yp_path_split(deep->str, &parts), ==, YP_STATUS_OK);
+    g_clear_pointer(&parts, g_strfreev);
+    g_string_append(deep, "/d");
+    g_assert_cmpint(yp_path_split(deep->str, &parts), ==, YP_STATUS_INVALID_PATH);
+    g_string_free(deep, TRUE);
+}
+
+static void
+test_categories(void)
+{
+    g_assert_cmpstr(yp_category_for_name("a.JPG"), ==, "image");
+    g_assert_cmpstr(yp_category_for_name("report.final.pdf"), ==, "document");
+    g_assert_cmpstr(yp_category_for_name("song.flac"), ==, "audio");
+    g_assert_cmpstr(yp_category_for_name("movie.mkv"), ==, "video");
+    g_assert_cmpstr(yp_category_for_name("backup.tar.gz"), ==, "archive");
+    g_assert_cmpstr(yp_category_for_name(".bashrc"), ==, "other");
+    g_assert_cmpstr(yp_category_for_name("trailing."), ==, "other");
+    g_assert_cmpstr(yp_category_for_name("Makefile"), ==, "other");
+    g_assert_true(yp_category_is_valid("folder"));
+    g_assert_false(yp_category_is_valid("images"));
+}
+
+static void
+test_statuses(void)
+{
+    g_assert_cmpint(yp_status_http(YP_STATUS_CONFLICT), ==, 409);
+    g_assert_cmpstr(yp_status_code(YP_STATUS_PROOF_FAILED), ==, "proof_failed");
+    g_assert_cmpint(yp_status_from_code("hash_mismatch"), ==, YP_STATUS_HASH_MISMATCH);
+    g_assert_cmpint(yp_status_from_code("no_such_code"), ==, YP_STATUS_COUNT);
+    for (int i = 0; i < YP_STATUS_COUNT; i++) {
+        g_assert_cmpint(yp_status_from_code(yp_status_code(i)), ==, i);
+    }
+}
+
+static void
+test_sha256_vectors(void)
+{
+    char hex[65];
+    g_autofree char *million = g_malloc(1000000);
+
+    yp_sha256_hex("", 0, hex);
+    g_assert_cmpstr(hex, ==, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    yp_sha256_hex("abc", 3, hex);
+    g_assert_cmpstr(hex, ==, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    memset(million, 'a', 1000000);
+    yp_sha256_hex(million, 1000000, hex);
+    g_assert_cmpstr(hex, ==, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    g_assert_true(yp_sha256_hex_is_valid(hex));
+    g_assert_false(yp_sha256_hex_is_valid("CDC76E5C9914FB9281A1C7E284D73E67F1809A48A497200E046D39CCC7112CD0"));
+    g_assert_false(yp_sha256_hex_is_valid("abc"));
+}
+
+/* A temporary file of LEN pseudo-random bytes; BYTES gets them too. */
+static char *
+make_file(size_t len, guint8 **bytes)
+{
+    g_autoptr(GError) error = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("yp-test-XXXXXX", &path, &error);
+    g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+
+    g_assert_no_error(error);
+    *bytes = g_malloc(len + 1);
+    for (size_t i = 0; i < len; i++) {
+        (*bytes)[i] = (guint8) g_rand_int(rand);
+    }
+    g_assert_cmpint(write(fd, *bytes, len), ==, (gssize) len);
+    close(fd);
+    return path;
+}
+
+static void
+test_sha256_fd(void)
+{
+    g_autofree guint8 *bytes = NULL;
+    g_autofree char *path = make_file(3 * 1024 * 1024 + 17, &bytes);
+    char expected[65], actual[65];
+    uint64_t size = 0;
+    int fd = open(path, O_RDONLY);
+
+    yp_sha256_hex(bytes, 3 * 1024 * 1024 + 17, expected);
+    g_assert_cmpint(yp_sha256_fd(fd, actual, &size), ==, 0);
+    g_assert_cmpstr(actual, ==, expected);
+    g_assert_cmpuint(size, ==, 3 * 1024 * 1024 + 17);
+    close(fd);
+    g_unlink(path);
+}
+
+static void
+test_proof(void)
+{
+    g_autofree guint8 *bytes = NULL;
+    g_autofree char *path = make_file(100000, &bytes);
+    const uint8_t nonce[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+    yp_range_t ranges[] = { { 99000, 1000 }, { 0, 10 }, { 5000, 70000 } };
+    yp_range_t beyond[] = { { 99999, 2 } };
+    char expected[65], actual[65];
+    yp_sha256_t *ctx = yp_sha256_new();
+    int fd = open(path, O_RDONLY);
+
+    yp_sha256_update(ctx, nonce, sizeof(nonce));
+    for (size_t i = 0; i < G_N_ELEMENTS(ranges); i++) {
+        yp_sha256_update(ctx, bytes + ranges[i].offset, ranges[i].length);
+    }
+    yp_sha256_finish_hex(ctx, expected);
+    yp_sha256_free(ctx);
+
+    g_assert_cmpint(yp_proof_compute_fd(fd, nonce, sizeof(nonce), ranges, 3, actual), ==, 0);
+    g_assert_cmpstr(actual, ==, expected);
+    /* another nonce, another proof */
+    g_assert_cmpint(yp_proof_compute_fd(fd, bytes, sizeof(nonce), ranges, 3, actual), ==, 0);
+    g_assert_cmpstr(actual, !=, expected);
+    g_assert_cmpint(yp_proof_compute_fd(fd, nonce, sizeof(nonce), beyond, 1, actual), <, 0);
+    close(fd);
+    g_unlink(path);
+}
+
+static void
+test_hex(void)
+{
+    uint8_t out[4];
+    char text[9];
+
+    g_assert_true(yp_hex_decode("00ff10ab", out, 4));
+    g_assert_cmpint(out[1], ==, 0xff);
+    yp_hex_encode(out, 4, text);
+    g_assert_cmpstr(text, ==, "00ff10ab");
+    g_assert_false(yp_hex_decode("00ff10a", out, 4));
+    g_assert_false(yp_hex_decode("00ff10ag", out, 4));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/yunpan/protocol/names/valid", test_names_valid);
+    g_test_add_func("/yunpan/protocol/names/invalid", test_names_invalid);
+    g_test_add_func("/yunpan/protocol/names/usernames", test_usernames);
+    g_test_add_func("/yunpan/protocol/names/paths", test_paths);
+    g_test_add_func("/yunpan/protocol/categories", test_categories);
+    g_test_add_func("/yunpan/protocol/statuses", test_statuses);
+    g_test_add_func("/yunpan/protocol/sha256/vectors", test_sha256_vectors);
+    g_test_add_func("/yunpan/protocol/sha256/fd", test_sha256_fd);
+    g_test_add_func("/yunpan/protocol/proof", test_proof);
+    g_test_add_func("/yunpan/protocol/hex", test_hex);
+    return g_test_run();
+}
