@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "yunpan-client"
+
+#include "yp-transfer-private.h"
+
+#define NOTIFY_INTERVAL_MS 100
+
+/**
+ * YpTransfer:
+ *
+ * One upload or download and its progress. A worker thread runs it; the
+ * properties change, and #YpTransfer::finished is emitted, in the main
+ * context that was the thread default when the transfer was created, so a
+ * user interface can bind to them directly.
+ */
+struct _YpTransfer
+{
+  GObject              parent_instance;
+
+  YpTransferDirection  direction;
+  char                *local_path;
+  char                *remote_path;
+  gint64               if_version;
+  GCancellable        *cancellable;
+  GMainContext        *context;
+  YpRateLimiter       *limiter;
+
+  GMutex               mutex;       /* guards what the worker writes */
+  YpTransferState      state;
+  guint64              done;
+  guint64              total;
+  guint64              sent;
+  gboolean             instant;
+  GError              *error;
+  YpNode              *node;
+  GSource             *notify_source;
+
+  /* main context only */
+  guint64              rate;
+  guint64              rate_done;
+  gint64               rate_time;
+};
+
+G_DEFINE_FINAL_TYPE (YpTransfer, yp_transfer, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_BYTES_DONE,
+  PROP_TOTAL_BYTES,
+  PROP_RATE,
+  PROP_INSTANT,
+  N_PROPS
+};
+
+enum {
+  FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+yp_transfer_finalize (GObject *object)
+{
+  YpTransfer *self = YP_TRANSFER (object);
+
+  if (self->notify_source)
+    {
+      g_source_destroy (self->notify_source);
+      g_source_unref (self->notify_source);
+    }
+  g_clear_pointer (&self->local_path, g_free);
+  g_clear_pointer (&self->remote_path, g_free);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->limiter);
+  g_clear_error (&self->error);
+  g_clear_object (&self->node);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (yp_transfer_parent_class)->finalize (object);
+}
+
+static void
+yp_transfer_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  YpTransfer *self = YP_TRANSFER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, yp_transfer_get_state (self));
+      break;
+    case PROP_BYTES_DONE:
+      g_value_set_uint64 (value, yp_transfer_get_bytes_done (self));
+      break;
+    case PROP_TOTAL_BYTES:
+      g_value_set_uint64 (value, yp_transfer_get_total_bytes (self));
+      break;
+    case PROP_RATE:
+      g_value_set_uint64 (value, self->rate);
+      break;
+    case PROP_INSTANT:
+      g_value_set_boolean (value, yp_transfer_get_instant (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+yp_transfer_class_init (YpTransferClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = yp_transfer_finalize;
+  object_class->get_property = yp_transfer_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, YP_TRANSFER_QUEUED, YP_TRANSFER_CANCELLED,
+                      YP_TRANSFER_QUEUED, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BYTES_DONE] =
+    g_param_spec_uint64 ("bytes-done", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOTAL_BYTES] =
+    g_param_spec_uint64 ("total-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RATE] =
+    g_param_spec_uint64 ("rate", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INSTANT] =
+    g_param_spec_boolean ("instant", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * YpTransfer::finished:
+   *
+   * The transfer is over: done, failed or cancelled (see #YpTransfer:state).
+   */
+  signals[FINISHED] =
+    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+yp_transfer_init (YpTransfer *self)
+{
+  g_mutex_init (&self->mutex);
+  self->cancellable = g_cancellable_new ();
+  self->context = g_main_context_ref_thread_default ();
+  self->state = YP_TRANSFER_QUEUED;
+}
+
+YpTransfer *
+yp_transfer_new_upload (const char *local_path,
+                        const char *remote_path,
+                        gint64      if_version)
+{
+  YpTransfer *self;
+
+  g_return_val_if_fail (local_path != NULL && remote_path != NULL, NULL);
+
+  self = g_object_new (YP_TYPE_TRANSFER, NULL);
+  self->direction = YP_TRANSFER_UPLOAD;
+  self->local_path = g_strdup (local_path);
+  self->remote_path = g_strdup (remote_path);
+  self->if_version = if_version;
+  return self;
+}
+
+YpTransfer *
+yp_transfer_new_download (const char *remote_path,
+                          const char *local_path)
+{
+  YpTransfer *self;
+
+  g_return_val_if_fail (local_path != NULL && remote_path != NULL, NULL);
+
+  self = g_object_new (YP_TYPE_TRANSFER, NULL);
+  self->direction = YP_TRANSFER_DOWNLOAD;
+  self->local_path = g_strdup (local_path);
+  self->remote_path = g_strdup (remote_path);
+  return self;
+}
+
+YpTransferDirection
+yp_transfer_get_direction (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), YP_TRANSFER_UPLOAD);
+
+  return self->direction;
+}
+
+const char *
+yp_transfer_get_local_path (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), NULL);
+
+  return self->local_path;
+}
+
+const char *
+yp_transfer_get_remote_path (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), NULL);
+
+  return self->remote_path;
+}
+
+gint64
+yp_transfer_get_if_version (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), 0);
+
+  return self->if_version;
+}
+
+#define LOCKED_GETTER(type, name, field)                \
+  type                                                  \
+  yp_transfer_get_##name (YpTransfer *self)             \
+  {                                                     \
+    type value;                                         \
+                                                        \
+    g_return_val_if_fail (YP_IS_TRANSFER (self), 0);    \
+                                                        \
+    g_mutex_lock (&self->mutex);                        \
+    value = self->field;                                \
+    g_mutex_unlock (&self->mutex);                      \
+    return value;                                       \
+  }
+
+LOCKED_GETTER (YpTransferState, state, state)
+LOCKED_GETTER (guint64, bytes_done, done)
+LOCKED_GETTER (guint64, total_bytes, total)
+LOCKED_GETTER (guint64, bytes_sent, sent)
+LOCKED_GETTER (gboolean, instant, instant)
+
+#undef LOCKED_GETTER
+
+guint64
+yp_transfer_get_rate (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), 0);
+
+  return self->rate;
+}
+
+/**
+ * yp_transfer_get_error:
+ *
+ * Returns: (nullable): why a failed transfer failed; valid once finished
+ */
+const GError *
+yp_transfer_get_error (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), NULL);
+
+  return self->error;
+}
+
+/**
+ * yp_transfer_get_node:
+ *
+ * Returns: (transfer none) (nullable): the file on the server, once done
+ */
+YpNode *
+yp_transfer_get_node (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), NULL);
+
+  return self->node;
+}
+
+/**
+ * yp_transfer_get_cancellable:
+ *
+ * Returns: (transfer none): cancels this transfer when cancelled
+ */
+GCancellable *
+yp_transfer_get_cancellable (YpTransfer *self)
+{
+  g_return_val_if_fail (YP_IS_TRANSFER (self), NULL);
+
+  return self->cancellable;
+}
+
+void
+yp_transfer_cancel (YpTransfer *self)
+{
+  g_return_if_fail (YP_IS_TRANSFER (self));
+
+  g_cancellable_cancel (self->cancellable);
+}
+
+/* ------------------------------------------------------------------------
+ * Progress from the worker, delivered in the transfer's main context
+ * ------------------------------------------------------------------------ */
+
+static void
+update_rate (YpTransfer *self,
+             guint64     done)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->rate_time != 0 && now - self->rate_time >= G_USEC_PER_SEC / 4)
+    {
+      double current = (double) (done - MIN (done, self->rate_done)) * G_USEC_PER_SEC
+                       / (double) (now - self->rate_time);
+
+      /* smooth, so that the figure a person reads does not jitter */
+      self->rate = self->rate == 0 ? (guint64) current
+                                   : (guint64) (0.7 * (double) self->rate + 0.3 * current);
+    }
+  if (self->rate_time == 0 || now - self->rate_time >= G_USEC_PER_SEC / 4)
+    {
+      self->rate_time = now;
+      self->rate_done = done;
+    }
+}
+
+static gboolean
+dispatch_notify (gpointer data)
+{
+  YpTransfer *self = data;
+  YpTransferState state;
+  gboolean finished;
+  guint64 done;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->notify_source, g_source_unref);
+  state = self->state;
+  done = self->done;
+  g_mutex_unlock (&self->mutex);
+
+  finished = state >= YP_TRANSFER_DONE;
+  update_rate (self, done);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_DONE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL_BYTES]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INSTANT]);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (finished)
+    g_signal_emit (self, signals[FINISHED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Schedules a notification unless one is pending; IMMEDIATE for state changes. */
+static void
+schedule_notify (YpTransfer *self,
+                 gboolean    immediate)
+{
+  GSource *source;
+
+  g_mutex_lock (&self->mutex);
+  if (self->notify_source != NULL && !immediate)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  if (self->notify_source != NULL)
+    {
+      g_source_destroy (self->notify_source);
+      g_source_unref (self->notify_source);
+    }
+  source = immediate ? g_idle_source_new () : g_timeout_source_new (NOTIFY_INTERVAL_MS);
+  g_source_set_callback (source, dispatch_notify, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[yunpan] transfer progress");
+  self->notify_source = source;
+  g_mutex_unlock (&self->mutex);
+  g_source_attach (source, self->context);
+}
+
+void
+_yp_transfer_set_state (YpTransfer      *self,
+                        YpTransferState  state)
+{
+  g_mutex_lock (&self->mutex);
+  self->state = state;
+  g_mutex_unlock (&self->mutex);
+  schedule_notify (self, TRUE);
+}
+
+void
+_yp_transfer_set_total (YpTransfer *self,
+                        guint64     total)
+{
+  g_mutex_lock (&self->mutex);
+  self->total = total;
+  g_mutex_unlock (&self->mutex);
+  schedule_notify (self, FALSE);
+}
+
+void
+_yp_transfer_set_done (YpTransfer *self,
+                       guint64     done)
+{
+  g_mutex_lock (&self->mutex);
+  self->done = done;
+  g_mutex_unlock (&self->mutex);
+  schedule_notify (self, FALSE);
+}
+
+void
+_yp_transfer_add_done (YpTransfer *self,
+                       guint64     bytes)
+{
+  g_mutex_lock (&self->mutex);
+  self->done += bytes;
+  g_mutex_unlock (&self->mutex);
+  schedule_notify (self, FALSE);
+}
+
+void
+_yp_transfer_add_sent (YpTransfer *self,
+                       guint64     bytes)
+{
+  g_mutex_lock (&self->mutex);
+  self->sent += bytes;
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+_yp_transfer_set_instant (YpTransfer *self,
+                          gboolean    instant)
+{
+  g_mutex_lock (&self->mutex);
+  self->instant = instant;
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+_yp_transfer_finish (YpTransfer   *self,
+                     YpNode       *node,
+                     const GError *error)
+{
+  g_mutex_lock (&self->mutex);
+  g_set_object (&self->node, node);
+  g_clear_error (&self->error);
+  if (error != NULL)
+    self->error = g_error_copy (error);
+  if (error == NULL)
+    self->state = YP_TRANSFER_DONE;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    self->state = YP_TRANSFER_CANCELLED;
+  else
+    self->state = YP_TRANSFER_FAILED;
+  g_mutex_unlock (&self->mutex);
+  schedule_notify (self, TRUE);
+}
+
+void
+_yp_transfer_set_limiter (YpTransfer    *self,
+                          YpRateLimiter *limiter)
+{
+  g_set_object (&self->limiter, limiter);
+}
+
+YpRateLimiter *
+_yp_transfer_get_limiter (YpTransfer *self)
+{
+  return self->limiter;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of the client library's parts that need no server: error
+ * mapping, the retry policy, hashing, the rate limiter.
+ */
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "yp-client-error.h"
+#include "yp-hash.h"
+#include "yp-hasher.h"
+#include "yp-rate-limiter.h"
+#include "yp-retry.h"
+
+static void
+test_error_mapping (void)
+{
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_TOKEN_EXPIRED, 401), ==,
+                   YP_CLIENT_ERROR_AUTH_EXPIRED);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_UNAUTHORIZED, 401), ==,
+                   YP_CLIENT_ERROR_AUTH_EXPIRED);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_CONFLICT, 409), ==,
+                   YP_CLIENT_ERROR_CONFLICT);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_EXISTS, 409), ==,
+                   YP_CLIENT_ERROR_EXISTS);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_QUOTA_EXCEEDED, 507), ==,
+                   YP_CLIENT_ERROR_QUOTA);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_NOT_FOUND, 404), ==,
+                   YP_CLIENT_ERROR_NOT_FOUND);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_INVALID_NAME, 400), ==,
+                   YP_CLIENT_ERROR_INVALID);
+  /* a status without a protocol body, e.g. from a proxy */
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_COUNT, 502), ==,
+                   YP_CLIENT_ERROR_SERVER);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_COUNT, 401), ==,
+                   YP_CLIENT_ERROR_AUTH_EXPIRED);
+}
+
+static void
+test_retry_policy (void)
+{
+  YpRetryPolicy policy = { 5, 100, 1000 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1);
+  g_autoptr(GError) network = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_NETWORK, "");
+  g_autoptr(GError) server = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_SERVER, "");
+  g_autoptr(GError) invalid = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_INVALID, "");
+  g_autoptr(GError) conflict = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_CONFLICT, "");
+  g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "");
+  guint max_seen[8] = { 0 };
+
+  g_assert_true (yp_retry_policy_should_retry (&policy, 1, network));
+  g_assert_true (yp_retry_policy_should_retry (&policy, 4, server));
+  g_assert_false (yp_retry_policy_should_retry (&policy, 5, network));
+  g_assert_false (yp_retry_policy_should_retry (&policy, 1, invalid));
+  g_assert_false (yp_retry_policy_should_retry (&policy, 1, conflict));
+  g_assert_false (yp_retry_policy_should_retry (&policy, 1, cancelled));
+  g_assert_false (yp_retry_policy_should_retry (&policy, 1, NULL));
+
+  /* exponential ceiling, capped, with jitter below it */
+  for (guint round = 0; round < 2000; round++)
+    for (guint attempt = 1; attempt < G_N_ELEMENTS (max_seen); attempt++)
+      {
+        guint delay = yp_retry_policy_delay_ms (&policy, attempt, rand);
+        guint ceiling = MIN (1000, 100u << (attempt - 1));
+
+        g_assert_cmpuint (delay, <=, ceiling);
+        max_seen[attempt] = MAX (max_seen[attempt], delay);
+      }
+  g_assert_cmpuint (max_seen[1], >, 90);
+  g_assert_cmpuint (max_seen[3], >, 360);
+  g_assert_cmpuint (max_seen[7], >, 900);
+}
+
+static char *
+write_temp (const void *data,
+            gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("yp-hash-XXXXXX", &path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (write (fd, data, len), ==, (gssize) len);
+  close (fd);
+  return path;
+}
+
+static void
+test_hash_vectors (void)
+{
+  const struct { const char *data; const char *sha; } vectors[] = {
+    { "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+    { "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+    { "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (vectors); i++)
+    {
+      g_autofree char *path = write_temp (vectors[i].data, strlen (vectors[i].data));
+      g_autoptr(GError) error = NULL;
+      guint64 size = 99;
+      char hex[65];
+
+      g_assert_true (yp_hash_file_sync (path, hex, &size, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (hex, ==, vectors[i].sha);
+      g_assert_cmpuint (size, ==, strlen (vectors[i].data));
+      g_unlink (path);
+    }
+}
+
+static void
+hash_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **out = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 size = 0;
+
+  *out = yp_hasher_hash_finish (YP_HASHER (source), result, &size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, ==, 3);
+}
+
+static void
+test_hasher_async (void)
+{
+  g_autofree char *path = write_temp ("abc", 3);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(YpHasher) hasher = yp_hasher_new (2);
+  char *results[3] = { NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    yp_hasher_hash_async (hasher, file, NULL, hash_done_cb, &results[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      while (results[i] == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpstr (results[i], ==,
+                       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+      g_free (results[i]);
+    }
+  g_unlink (path);
+}
+
+/* Offsets past 4 GiB: a sparse file with a few known bytes at 5 GiB. */
+static void
+test_proof_beyond_4gib (void)
+{
+  const goffset far = G_GINT64_CONSTANT (5) * 1024 * 1024 * 1024 + 7;
+  const guint8 nonce[16] = "0123456789abcdef";
+  yp_range_t range = { (guint64) far, 5 };
+  g_autofree char *path = write_temp ("", 0);
+  g_autoptr(GChecksum) independent = g_checksum_new (G_CHECKSUM_SHA256);
+  char proof[65];
+  int fd = g_open (path, O_RDWR, 0);
+
+  g_assert_cmpint (pwrite (fd, "hello", 5, far), ==, 5);
+  g_assert_cmpint (yp_proof_compute_fd (fd, nonce, sizeof nonce, &range, 1, proof), ==, 0);
+  g_checksum_update (independent, nonce, sizeof nonce);
+  g_checksum_update (independent, (const guchar *) "hello", 5);
+  g_assert_cmpstr (proof, ==, g_checksum_get_string (independent));
+  close (fd);
+  g_unlink (path);
+}
+
+static void
+test_rate_limiter (void)
+{
+  g_autoptr(YpRateLimiter) unlimited = yp_rate_limiter_new (0);
+  g_autoptr(YpRateLimiter) limiter = yp_rate_limiter_new (1000 * 1000);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  double elapsed;
+
+  g_assert_true (yp_rate_limiter_consume (unlimited, 100 * 1000 * 1000, NULL, &error));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 10);
+
+  /* 600 kB at 1 MB/s from an empty bucket: about 0.6 s */
+  start = g_get_monotonic_time ();
+  for (int i = 0; i < 6; i++)
+    g_assert_true (yp_rate_limiter_consume (limiter, 100 * 1000, NULL, &error));
+  elapsed = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  g_assert_cmpfloat (elapsed, >=, 0.5);
+  g_assert_cmpfloat (elapsed, <, 2.0);
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (yp_rate_limiter_consume (limiter, 10 * 1000 * 1000, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/yunpan/client/errors/mapping", test_error_mapping);
+  g_test_add_func ("/yunpan/client/retry/policy", test_retry_policy);
+  g_test_add_func ("/yunpan/client/hash/vectors", test_hash_vectors);
+  g_test_add_func ("/yunpan/client/hash/async", test_hasher_async);
+  g_test_add_func ("/yunpan/client/hash/proof-beyond-4gib", test_proof_beyond_4gib);
+  g_test_add_func ("/yunpan/client/rate-limiter", test_rate_limiter);
+  return g_test_run ();
+}

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The client library against a real server (nginx + spawn-fcgi +
+ * yunpan-server started by yunpan-server-run).
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "yp-client-error.h"
+#include "yp-client.h"
+#include "yp-hash.h"
+#include "yp-transfer-private.h"
+#include "yp-transfer-queue.h"
+#include "yp-test-server.h"
+
+#define PASSWORD "correct horse battery"
+
+typedef struct
+{
+  YpTestServer *server;
+  YpClient     *client;
+  char         *dir;
+} Fixture;
+
+static YpClient *
+new_user (YpTestServer *server,
+          const char   *username)
+{
+  g_autoptr(YpClient) client = yp_client_new (server->url);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (yp_client_register_sync (client, username, PASSWORD, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (yp_client_login_sync (client, username, PASSWORD, NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&client);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = yp_test_server_start ();
+  f->client = new_user (f->server, "alice");
+  f->dir = g_dir_make_tmp ("yp-client-files-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_assert_finalize_object (f->client);
+  yp_test_server_stop (f->server);
+}
+
+/* Writes LEN bytes derived from SEED to DIR/NAME; returns the path. */
+static char *
+make_file (const char *dir,
+           const char *name,
+           gsize       len,
+           guint32     seed,
+           char        sha256[65])
+{
+  g_autofree guint8 *bytes = g_malloc (len + 1);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  for (gsize i = 0; i < len; i++)
+    bytes[i] = (guint8) g_rand_int (rand);
+  g_file_set_contents (path, (const char *) bytes, (gssize) len, &error);
+  g_assert_no_error (error);
+  if (sha256 != NULL)
+    yp_sha256_hex (bytes, len, sha256);
+  return path;
+}
+
+static void
+assert_same_file (const char *a,
+                  const char *b)
+{
+  g_autofree char *da = NULL, *db = NULL;
+  gsize la = 0, lb = 0;
+
+  g_assert_true (g_file_get_contents (a, &da, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &db, &lb, NULL));
+  g_assert_cmpmem (da, la, db, lb);
+}
+
+/* Lets the transfers' notifications run, as a main loop would. */
+static void
+flush_main_context (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static YpTransfer *
+upload (YpClient   *client,
+        const char *local,
+        const char *remote,
+        GError    **error)
+{
+  YpTransfer *transfer = yp_transfer_new_upload (local, remote, 0);
+
+  yp_client_upload_sync (client, transfer, error);
+  flush_main_context ();
+  return transfer;
+}
+
+static YpTransfer *
+download (YpClient   *client,
+          const char *remote,
+          const char *local,
+          GError    **error)
+{
+  YpTransfer *transfer = yp_transfer_new_download (remote, local);
+
+  yp_client_download_sync (client, transfer, error);
+  flush_main_context ();
+  return transfer;
+}
+
+static void
+test_account (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpClient) other = yp_client_new (f->server->url);
+  gint64 cursor = -1;
+
+  g_assert_true (yp_client_whoami_sync (f->client, &cursor, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (yp_client_get_username (f->client), ==, "alice");
+  g_assert_cmpint (cursor, >=, 1);
+
+  g_assert_false (yp_client_login_sync (other, "alice", "wrong password", NULL, &error));
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_INVALID_CREDENTIALS);
+  g_clear_error (&error);
+  g_assert_false (yp_client_register_sync (other, "ALICE", PASSWORD, NULL, &error));
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  g_assert_true (yp_client_logout_sync (f->client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (yp_client_dup_token (f->client));
+  g_assert_false (yp_client_whoami_sync (f->client, NULL, NULL, &error));
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_AUTH_EXPIRED);
+}
+
+static void
+test_tree (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpNode) folder = NULL;
+  g_autoptr(YpNode) moved = NULL;
+  g_autoptr(YpListing) listing = NULL;
+  YpListOptions options = { .sort = YP_SORT_NAME, .descending = TRUE };
+
+  folder = yp_client_mkdir_sync (f->client, "/a/b/c", TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (yp_node_is_folder (folder));
+  g_assert_cmpstr (yp_node_get_path (folder), ==, "/a/b/c");
+  g_clear_object (&folder);
+  folder = yp_client_mkdir_sync (f->client, "/a/z", FALSE, NULL, &error);
+  g_assert_no_error (error);
+
+  listing = yp_client_list_sync (f->client, "/a", &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (listing->total, ==, 2);
+  g_assert_cmpstr (yp_node_get_name (g_ptr_array_index (listing->entries, 0)), ==, "z");
+
+  /* a stale version is refused and changes nothing */
+  g_assert_null (yp_client_move_sync (f->client, "/a/z", "/a/y", yp_node_get_version (folder) + 100,
+                                      NULL, &error));
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CONFLICT);
+  g_clear_error (&error);
+  moved = yp_client_move_sync (f->client, "/a/z", "/a/b/y", yp_node_get_version (folder),
+                               NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (yp_node_get_path (moved), ==, "/a/b/y");
+  g_assert_cmpint (yp_node_get_version (moved), >, yp_node_get_version (folder));
+
+  g_assert_true (yp_client_delete_sync (f->client, "/a", 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (yp_client_stat_sync (f->client, "/a/b/y", NULL, &error));
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND);
+}
+
+static void
+test_round_trip (Fixture       *f,
+                 gconstpointer  data)
+{
+  const gsize sizes[] = { 0, 1, 100000, 1024 * 1024 + 3 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("f%" G_GSIZE_FORMAT ".bin", sizes[i]);
+      g_autofree char *remote = g_strconcat ("/", name, NULL);
+      g_autofree char *back = g_build_filename (f->dir, "back.bin", NULL);
+      g_autoptr(GError) error = NULL;
+      char sha[65];
+      g_autofree char *local = make_file (f->dir, name, sizes[i], (guint32) i + 1, sha);
+      g_autoptr(YpTransfer) up = upload (f->client, local, remote, &error);
+      g_autoptr(YpTransfer) down = NULL;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (yp_transfer_get_state (up), ==, YP_TRANSFER_DONE);
+      g_assert_cmpstr (yp_node_get_sha256 (yp_transfer_get_node (up)), ==, sha);
+      g_assert_cmpuint (yp_transfer_get_bytes_done (up), ==, sizes[i]);
+
+      down = download (f->client, remote, back, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (yp_transfer_get_state (down), ==, YP_TRANSFER_DONE);
+      assert_same_file (local, back);
+    }
+}
+
+static void
+test_instant_upload (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = make_file (f->dir, "same.bin", 300000, 7, NULL);
+  g_autoptr(YpClient) bob = new_user (f->server, "bob");
+  g_autoptr(YpTransfer) first = upload (f->client, local, "/same.bin", &error);
+  g_autoptr(YpTransfer) second = NULL;
+  guint puts_before, puts_after;
+
+  g_assert_no_error (error);
+  g_assert_false (yp_transfer_get_instant (first));
+  g_assert_cmpuint (yp_transfer_get_bytes_sent (first), ==, 300000);
+
+  yp_test_server_request_bytes (f->server, "PUT /api/v1/uploads/", &puts_before);
+  second = upload (bob, local, "/mine.bin", &error);
+  g_assert_no_error (error);
+  g_assert_true (yp_transfer_get_instant (second));
+  g_assert_cmpuint (yp_transfer_get_bytes_sent (second), ==, 0);
+  /* and from the server's side: not one more chunk arrived */
+  yp_test_server_request_bytes (f->server, "PUT /api/v1/uploads/", &puts_after);
+  g_assert_cmpuint (puts_after, ==, puts_before);
+  g_assert_cmpuint (puts_before, >=, 1);
+}
+
+typedef struct
+{
+  char   *path;
+  guint64 size;
+} Rewrite;
+
+/* Overwrites the file in place (same inode, same size) once the upload
+ * runs: the case an open file descriptor cannot hide. */
+static gpointer
+rewrite_later (gpointer data)
+{
+  Rewrite *rw = data;
+  g_autofree guint8 *bytes = g_malloc (rw->size);
+  int fd;
+
+  g_usleep (G_USEC_PER_SEC / 2);
+  memset (bytes, 'x', rw->size);
+  fd = g_open (rw->path, O_WRONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, bytes, rw->size, 0), ==, (gssize) rw->size);
+  close (fd);
+  return NULL;
+}
+
+static void
+test_changed_during_upload (Fixture       *f,
+                            gconstpointer  data)
+{
+  const guint64 size = 2 * 1024 * 1024;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = make_file (f->dir, "moving.bin", size, 3, NULL);
+  g_autoptr(YpTransfer) transfer = yp_transfer_new_upload (local, "/moving.bin", 0);
+  g_autoptr(YpRateLimiter) limiter = yp_rate_limiter_new (1024 * 1024);
+  Rewrite rw = { local, size };
+  g_autofree guint8 *expected = g_malloc (size);
+  char expected_sha[65];
+  GThread *writer;
+
+  memset (expected, 'x', size);
+  yp_sha256_hex (expected, size, expected_sha);
+  /* small chunks, slowly: the rewrite lands while bytes are on the way */
+  yp_client_set_chunk_size (f->client, 256 * 1024);
+  _yp_transfer_set_limiter (transfer, limiter);
+  writer = g_thread_new ("rewrite", rewrite_later, &rw);
+  g_assert_true (yp_client_upload_sync (f->client, transfer, &error));
+  g_assert_no_error (error);
+  g_thread_join (writer);
+  flush_main_context ();
+
+  /* never a torn mix: what the server stored is the new file, whole */
+  g_assert_cmpstr (yp_node_get_sha256 (yp_transfer_get_node (transfer)), ==, expected_sha);
+}
+
+static void
+test_download_resume_and_verify (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const gsize size = 3 * 1024 * 1024;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = make_file (f->dir, "big.bin", size, 9, NULL);
+  g_autofree char *target = g_build_filename (f->dir, "copy.bin", NULL);
+  g_autofree char *part = g_build_filename (f->dir, ".copy.bin.yunpan-part", NULL);
+  g_autofree char *content = NULL;
+  g_autoptr(YpTransfer) up = upload (f->client, local, "/big.bin", &error);
+  g_autoptr(YpTransfer) down = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *log_path = g_build_filename (f->server->data_dir, "log", "access.log", NULL);
+  gsize len;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (local, &content, &len, NULL));
+
+  /* an earlier, interrupted download left the first megabyte */
+  g_file_set_contents (part, content, 1024 * 1024, &error);
+  g_assert_no_error (error);
+  down = download (f->client, "/big.bin", target, &error);
+  g_assert_no_error (error);
+  assert_same_file (local, target);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "\"GET /api/v1/files/download?path=/big.bin HTTP/1.1\" 206"));
+
+  /* a corrupt leftover is caught by the hash check; the target stays as it was */
+  g_clear_object (&down);
+  g_unlink (target);
+  content[10] ^= 0xff;
+  g_file_set_contents (part, content, 1024 * 1024, &error);
+  g_assert_no_error (error);
+  down = download (f->client, "/big.bin", target, &error);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_HASH_MISMATCH);
+  g_assert_cmpint (yp_transfer_get_state (down), ==, YP_TRANSFER_FAILED);
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+static void
+on_finished (YpTransfer *transfer,
+             guint      *remaining)
+{
+  (*remaining)--;
+}
+
+static void
+test_queue (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(YpTransferQueue) queue = yp_transfer_queue_new (f->client);
+  guint remaining = 4;
+
+  yp_transfer_queue_set_max_concurrent (queue, 2);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("q%u.bin", i);
+      g_autofree char *remote = g_strconcat ("/", name, NULL);
+      g_autofree char *local = make_file (f->dir, name, 200000 + i, 20 + i, NULL);
+      g_autoptr(YpTransfer) transfer = yp_transfer_new_upload (local, remote, 0);
+
+      g_signal_connect (transfer, "finished", G_CALLBACK (on_finished), &remaining);
+      yp_transfer_queue_add (queue, transfer);
+    }
+  while (remaining > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (g_list_model_get_n_items (yp_transfer_queue_get_transfers (queue)), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(YpTransfer) transfer =
+        g_list_model_get_item (yp_transfer_queue_get_transfers (queue), i);
+
+      g_assert_cmpint (yp_transfer_get_state (transfer), ==, YP_TRANSFER_DONE);
+      g_assert_cmpuint (yp_transfer_get_bytes_done (transfer), ==, 200000 + i);
+      g_assert_cmpuint (yp_transfer_get_total_bytes (transfer), ==, 200000 + i);
+    }
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = make_file (f->dir, "slow.bin", 1024 * 1024, 5, NULL);
+  g_autoptr(YpTransfer) transfer = yp_transfer_new_upload (local, "/slow.bin", 0);
+  g_autoptr(YpRateLimiter) limiter = yp_rate_limiter_new (100 * 1024);
+
+  _yp_transfer_set_limiter (transfer, limiter);
+  g_cancellable_cancel (yp_transfer_get_cancellable (transfer));
+  g_assert_false (yp_client_upload_sync (f->client, transfer, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  flush_main_context ();
+  g_assert_cmpint (yp_transfer_get_state (transfer), ==, YP_TRANSFER_CANCELLED);
+  g_clear_error (&error);
+  g_assert_null (yp_client_stat_sync (f->client, "/slow.bin", NULL, &error));
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND);
+}
+
+static void
+test_unreachable (void)
+{
+  YpRetryPolicy fast = { 3, 10, 20 };
+  g_autoptr(YpClient) client = yp_client_new ("http://127.0.0.1:9");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpNode) node = NULL;
+
+  yp_client_set_retry_policy (client, &fast);
+  node = yp_client_stat_sync (client, "/", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NETWORK);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/yunpan/client/account", test_account);
+  ADD ("/yunpan/client/tree", test_tree);
+  ADD ("/yunpan/client/transfer/round-trip", test_round_trip);
+  ADD ("/yunpan/client/transfer/instant-upload", test_instant_upload);
+  ADD ("/yunpan/client/transfer/changed-during-upload", test_changed_during_upload);
+  ADD ("/yunpan/client/transfer/download-resume-and-verify", test_download_resume_and_verify);
+  ADD ("/yunpan/client/transfer/queue", test_queue);
+  ADD ("/yunpan/client/transfer/cancel", test_cancel);
+  g_test_add_func ("/yunpan/client/unreachable", test_unreachable);
+
+#undef ADD
+  return g_test_run ();
+}

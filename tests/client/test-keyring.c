@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The session token in a real Secret Service: gnome-keyring, started by this
+ * test on the private session bus that `dbus-run-session` gives it.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "yp-client-error.h"
+#include "yp-keyring.h"
+
+#define SERVER "http://127.0.0.1:8765"
+
+static GSubprocess *keyring_daemon;
+static char *keyring_home;
+
+static void
+start_keyring (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL, *runtime = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+
+  keyring_home = g_dir_make_tmp ("yp-keyring-XXXXXX", &error);
+  g_assert_no_error (error);
+  data = g_build_filename (keyring_home, "data", NULL);
+  runtime = g_build_filename (keyring_home, "run", NULL);
+  g_mkdir_with_parents (data, 0700);
+  g_mkdir_with_parents (runtime, 0700);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  keyring_daemon = g_subprocess_launcher_spawn (launcher, &error, "gnome-keyring-daemon",
+                                                "--foreground", "--unlock",
+                                                "--components=secrets", NULL);
+  g_assert_no_error (error);
+  /* the login keyring's password, so that nothing ever prompts */
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (keyring_daemon), "test", 4, NULL,
+                             NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (keyring_daemon), NULL, NULL);
+
+  /* wait for our daemon to own the name: asking the Secret Service before
+   * that would let the bus start a second one */
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 200; i++)
+    {
+      g_autoptr(GVariant) reply = NULL;
+      gboolean owned = FALSE;
+
+      reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "NameHasOwner",
+                                           g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                           G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                           NULL, &error);
+      g_assert_no_error (error);
+      g_variant_get (reply, "(b)", &owned);
+      if (owned)
+        return;
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+  g_error ("gnome-keyring-daemon did not come up");
+}
+
+static void
+stop_keyring (void)
+{
+  g_autofree char *command = NULL;
+
+  g_subprocess_send_signal (keyring_daemon, SIGTERM);
+  g_subprocess_wait (keyring_daemon, NULL, NULL);
+  g_clear_object (&keyring_daemon);
+  command = g_strdup_printf ("rm -rf '%s'", keyring_home);
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  g_free (keyring_home);
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *other = NULL;
+
+  g_assert_true (yp_keyring_store_token_sync (SERVER, "alice", "token-a1", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (yp_keyring_store_token_sync (SERVER, "alice", "token-a2", NULL, &error));
+  g_assert_true (yp_keyring_store_token_sync ("http://other:1", "alice", "token-b", NULL, &error));
+  g_assert_no_error (error);
+
+  /* keyed by server and username; storing again replaces */
+  token = yp_keyring_lookup_token_sync (SERVER, "alice", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token, ==, "token-a2");
+  other = yp_keyring_lookup_token_sync ("http://other:1", "alice", NULL, &error);
+  g_assert_cmpstr (other, ==, "token-b");
+
+  g_assert_true (yp_keyring_clear_token_sync (SERVER, "alice", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&token, g_free);
+  token = yp_keyring_lookup_token_sync (SERVER, "alice", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (token);
+}
+
+static void
+lookup_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  char **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = yp_keyring_lookup_token_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_async (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = NULL;
+
+  g_assert_true (yp_keyring_store_token_sync (SERVER, "bob", "token-bob", NULL, &error));
+  yp_keyring_lookup_token_async (SERVER, "bob", NULL, lookup_cb, &token);
+  while (token == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (token, ==, "token-bob");
+  g_free (token);
+}
+
+/* Without a Secret Service: a clear error, and no fallback anywhere. */
+static void
+test_no_service (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
+      g_assert_false (yp_keyring_store_token_sync (SERVER, "carol", "t", NULL, &error));
+      g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NO_KEYRING);
+      g_assert_nonnull (strstr (error->message, "gnome-keyring"));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/yunpan/keyring/round-trip", test_round_trip);
+  g_test_add_func ("/yunpan/keyring/async", test_async);
+  g_test_add_func ("/yunpan/keyring/no-service", test_no_service);
+  if (g_test_subprocess ())
+    return g_test_run ();
+  start_keyring ();
+  rc = g_test_run ();
+  stop_keyring ();
+  return rc;
+}
