@@ -190,8 +190,6 @@ fetch (Download  *dl,
       gsize want = (gsize) MIN ((guint64) DOWNLOAD_BUFFER, size - dl->done);
       gssize n;
 
-      if (limiter != NULL && !yp_rate_limiter_consume (limiter, want, dl->cancellable, error))
-        return FALSE;
       n = g_input_stream_read (stream, buf, want, dl->cancellable, error);
       if (n < 0)
         {
@@ -204,6 +202,11 @@ fetch (Download  *dl,
                        _("The connection closed before the download was complete"));
           return FALSE;
         }
+      /* a read returns what has arrived, often far less than WANT: pay for
+       * what came, or the limit throttles to a fraction of itself */
+      if (limiter != NULL
+          && !yp_rate_limiter_consume (limiter, (gsize) n, dl->cancellable, error))
+        return FALSE;
       if (!write_all (dl, buf, (gsize) n, error))
         return FALSE;
     }
@@ -266,7 +269,8 @@ download_run (Download  *dl,
     }
 
   dl->part_path = part_path_for (yp_transfer_get_local_path (dl->transfer));
-  dl->fd = g_open (dl->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* the finished file gets the mode any new file of the user would */
+  dl->fd = g_open (dl->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (dl->fd < 0)
     return _yp_set_io_error (error, errno, "create", dl->part_path);
 

@@ -184,6 +184,25 @@ refresh_offset (Upload  *up,
   return TRUE;
 }
 
+/*
+ * libsoup sends a PUT again by itself when a kept-alive connection dies
+ * before the answer starts (PUT is idempotent), but it drops the body stream
+ * first (soup_message_restarted() clears it): without a new one the server
+ * gets an empty chunk and refuses it. Give it the chunk again from its start.
+ */
+static void
+chunk_restarted_cb (SoupMessage *msg,
+                    gpointer     data)
+{
+  Upload *up = data;
+  guint64 length = MIN (up->chunk_size, (guint64) up->st.st_size - up->offset);
+  g_autoptr(GInputStream) body = yp_file_range_stream_new (up->fd, (goffset) up->offset,
+                                                           (goffset) length, up->transfer);
+
+  _yp_transfer_set_done (up->transfer, up->offset);
+  soup_message_set_request_body (msg, "application/octet-stream", body, (gssize) length);
+}
+
 /* Sends one chunk from up->offset; returns the reply object. */
 static JsonObject *
 send_chunk (Upload  *up,
@@ -198,6 +217,7 @@ send_chunk (Upload  *up,
   g_autoptr(GBytes) reply = NULL;
 
   soup_message_set_request_body (msg, "application/octet-stream", body, (gssize) length);
+  g_signal_connect (msg, "restarted", G_CALLBACK (chunk_restarted_cb), up);
   reply = soup_session_send_and_read (_yp_client_get_session (up->client), msg, up->cancellable,
                                       error);
   if (reply == NULL)
