@@ -195,6 +195,32 @@ yps_end(yps_sqlite_t *s, yp_status_t status)
     return status;
 }
 
+static yp_status_t
+yps_sqlite_snapshot_begin(yps_meta_t *meta)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "BEGIN");
+
+    if (stmt == NULL || sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "begin snapshot");
+    }
+    return YP_STATUS_OK;
+}
+
+static void
+yps_sqlite_snapshot_end(yps_meta_t *meta)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+
+    if (!sqlite3_get_autocommit(s->db)) {
+        sqlite3_stmt *stmt = yps_stmt(s, "COMMIT");
+
+        if (stmt == NULL || sqlite3_step(stmt) != SQLITE_DONE) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+}
+
 static char *
 yps_column_strdup(sqlite3_stmt *stmt, int col)
 {
@@ -1264,6 +1290,8 @@ static const yps_meta_ops_t yps_sqlite_ops = {
     .name = "sqlite",
     .close = yps_sqlite_close,
     .ping = yps_sqlite_ping,
+    .snapshot_begin = yps_sqlite_snapshot_begin,
+    .snapshot_end = yps_sqlite_snapshot_end,
     .user_create = yps_sqlite_user_create,
     .user_find = yps_sqlite_user_find,
     .user_state = yps_sqlite_user_state,
@@ -1307,7 +1335,7 @@ yps_meta_sqlite_open(const char *path, GError **error)
     sqlite3_busy_timeout(s->db, 15000);
     /* synchronous=FULL: a commit acknowledged to a client survives power loss */
     if (!yps_sqlite_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                            " PRAGMA foreign_keys = ON;", error)
+                            " PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456;", error)
         || !yps_sqlite_migrate(s, error)) {
         yps_sqlite_close(&s->base);
         return NULL;

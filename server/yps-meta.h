@@ -97,6 +97,11 @@ typedef struct {
 
     void        (*close)(yps_meta_t *meta);
     yp_status_t (*ping)(yps_meta_t *meta);
+    /* One consistent view for a read-only request (listing, its count and
+     * the caller's session agree), and one lock round trip instead of one
+     * per query. No write may happen in between. */
+    yp_status_t (*snapshot_begin)(yps_meta_t *meta);
+    void        (*snapshot_end)(yps_meta_t *meta);
 
     /* accounts */
     yp_status_t (*user_create)(yps_meta_t *meta, const char *username, const char *pwhash,

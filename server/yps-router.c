@@ -8,6 +8,7 @@ enum {
     YPS_ROUTE_PUBLIC   = 1 << 0,    /* no session needed */
     YPS_ROUTE_JSON     = 1 << 1,    /* the body is a JSON object */
     YPS_ROUTE_INTERNAL = 1 << 2,    /* reachable only through nginx's internal location */
+    YPS_ROUTE_READ     = 1 << 3,    /* reads only: runs in one metadata snapshot */
 };
 
 typedef struct {
@@ -24,19 +25,19 @@ static const yps_route_t yps_routes[] = {
     { "POST",   API "/account/register",   yps_handle_register,      YPS_ROUTE_PUBLIC | YPS_ROUTE_JSON },
     { "POST",   API "/account/login",      yps_handle_login,         YPS_ROUTE_PUBLIC | YPS_ROUTE_JSON },
     { "POST",   API "/account/logout",     yps_handle_logout,        0 },
-    { "GET",    API "/account/whoami",     yps_handle_whoami,        0 },
-    { "GET",    API "/files/list",         yps_handle_list,          0 },
-    { "GET",    API "/files/stat",         yps_handle_stat,          0 },
+    { "GET",    API "/account/whoami",     yps_handle_whoami,        YPS_ROUTE_READ },
+    { "GET",    API "/files/list",         yps_handle_list,          YPS_ROUTE_READ },
+    { "GET",    API "/files/stat",         yps_handle_stat,          YPS_ROUTE_READ },
     { "POST",   API "/files/mkdir",        yps_handle_mkdir,         YPS_ROUTE_JSON },
     { "POST",   API "/files/move",         yps_handle_move,          YPS_ROUTE_JSON },
     { "POST",   API "/files/delete",       yps_handle_delete,        YPS_ROUTE_JSON },
     { "GET",    API "/files/download",     yps_handle_download,      0 },
     { "POST",   API "/uploads",            yps_handle_upload_start,  YPS_ROUTE_JSON },
-    { "GET",    API "/uploads/*",          yps_handle_upload_get,    0 },
+    { "GET",    API "/uploads/*",          yps_handle_upload_get,    YPS_ROUTE_READ },
     { "PUT",    API "/uploads/*",          yps_handle_upload_put,    0 },
     { "DELETE", API "/uploads/*",          yps_handle_upload_delete, 0 },
     { "POST",   API "/uploads/*/proof",    yps_handle_upload_proof,  YPS_ROUTE_JSON },
-    { "GET",    API "/changes",            yps_handle_changes,       0 },
+    { "GET",    API "/changes",            yps_handle_changes,       YPS_ROUTE_READ },
     /* authenticates by itself: it answers nchan, not a client */
     { "GET",    "/_auth/events",           yps_handle_events_auth,   YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
 };
@@ -138,10 +139,17 @@ yps_dispatch(yps_server_t *srv, FCGX_Request *fcgi)
     r.uri = yps_param(&r, "DOCUMENT_URI");
     if (r.method == NULL || r.uri == NULL) {
         st = yps_fail(&r, YP_STATUS_BAD_REQUEST, "Not a request from nginx");
-    } else if ((st = yps_route(&r, &route, arg)) == YP_STATUS_OK
-               && (st = yps_prepare(&r, route)) == YP_STATUS_OK) {
-        r.arg = arg;
-        st = route->handler(&r);
+    } else if ((st = yps_route(&r, &route, arg)) == YP_STATUS_OK) {
+        bool snapshot = (route->flags & YPS_ROUTE_READ)
+                        && srv->meta->ops->snapshot_begin(srv->meta) == YP_STATUS_OK;
+
+        if ((st = yps_prepare(&r, route)) == YP_STATUS_OK) {
+            r.arg = arg;
+            st = route->handler(&r);
+        }
+        if (snapshot) {
+            srv->meta->ops->snapshot_end(srv->meta);
+        }
     }
     if (st == YP_STATUS_INTERNAL) {
         g_warning("%s %s: %s", r.method, r.uri, r.message[0] ? r.message : "internal error");

@@ -381,10 +381,24 @@ yps_handle_upload_proof(yps_req_t *r)
  * Bytes
  * ------------------------------------------------------------------------ */
 
+/*
+ * Makes FD's data durable, or for the last chunk only starts writing it back:
+ * the content is hashed next and the blob store fsyncs it before anything
+ * refers to it, so the disk writes while the CPU hashes instead of after.
+ */
+static bool
+yps_flush_chunk(int fd, bool last)
+{
+    if (last) {
+        return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 || errno == ESPIPE;
+    }
+    return fsync(fd) == 0;
+}
+
 /* Appends LEN bytes of file BODY at OFFSET of staging file PART, dropping
  * whatever a request that died half-way left beyond OFFSET. */
 static bool
-yps_append_chunk(const char *body, const char *part, int64_t offset, int64_t len)
+yps_append_chunk(const char *body, const char *part, int64_t offset, int64_t len, bool last)
 {
     int in = open(body, O_RDONLY | O_CLOEXEC);
     int out = open(part, O_WRONLY | O_CLOEXEC);
@@ -400,7 +414,7 @@ yps_append_chunk(const char *body, const char *part, int64_t offset, int64_t len
         ok = n > 0;
         len -= n;
     }
-    ok = ok && fsync(out) == 0;
+    ok = ok && yps_flush_chunk(out, last);
     if (in >= 0) {
         close(in);
     }
@@ -410,24 +424,30 @@ yps_append_chunk(const char *body, const char *part, int64_t offset, int64_t len
     return ok;
 }
 
+/* Stores chunk BODY of LEN bytes at the upload's offset; an acknowledged
+ * chunk is durable (the LAST one once the blob store has it). */
 static yp_status_t
-yps_store_chunk(yps_req_t *r, const yps_upload_t *u, const char *body, int64_t len)
+yps_store_chunk(yps_req_t *r, const yps_upload_t *u, const char *body, int64_t len, bool last)
 {
     g_autofree char *part = yps_part_path(r, u->id);
-    g_autoptr(GError) error = NULL;
+    bool ok;
+    int fd;
 
     if (u->offset == 0) {
         /* the whole first chunk becomes the staging file without a copy */
-        if (rename(body, part) != 0 || !yps_fsync_path(part, &error)) {
-            return yps_fail(r, YP_STATUS_INTERNAL, "cannot stage chunk: %s",
-                            error ? error->message : g_strerror(errno));
+        if (rename(body, part) != 0) {
+            return yps_fail(r, YP_STATUS_INTERNAL, "cannot stage chunk: %s", g_strerror(errno));
         }
-        return YP_STATUS_OK;
+        fd = open(part, O_RDONLY | O_CLOEXEC);
+        ok = fd >= 0 && yps_flush_chunk(fd, last);
+        if (fd >= 0) {
+            close(fd);
+        }
+    } else {
+        ok = yps_append_chunk(body, part, u->offset, len, last);
     }
-    if (!yps_append_chunk(body, part, u->offset, len)) {
-        return yps_fail(r, YP_STATUS_INTERNAL, "cannot append chunk: %s", g_strerror(errno));
-    }
-    return YP_STATUS_OK;
+    return ok ? YP_STATUS_OK
+              : yps_fail(r, YP_STATUS_INTERNAL, "cannot store chunk: %s", g_strerror(errno));
 }
 
 static yp_status_t
@@ -496,7 +516,8 @@ yps_handle_upload_put(yps_req_t *r)
     if (st_body.st_size > u.size - u.offset) {
         return yps_fail(r, YP_STATUS_TOO_LARGE, "The chunk runs past the declared size");
     }
-    if ((st = yps_store_chunk(r, &u, body, st_body.st_size)) != YP_STATUS_OK) {
+    if ((st = yps_store_chunk(r, &u, body, st_body.st_size,
+                              u.offset + st_body.st_size == u.size)) != YP_STATUS_OK) {
         return st;
     }
     u.offset += st_body.st_size;
