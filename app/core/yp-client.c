@@ -797,20 +797,30 @@ yp_client_changes_sync (YpClient      *self,
 }
 
 /* ------------------------------------------------------------------------
- * Asynchronous variants: the sync calls in a worker thread
+ * Asynchronous variants: each runs its sync call in a worker thread
  * ------------------------------------------------------------------------ */
 
-typedef struct
+typedef struct _CallArgs CallArgs;
+
+/* Runs one sync call; returns its result, or NULL with ERROR set. */
+typedef gpointer (*CallFunc) (YpClient      *self,
+                              CallArgs      *args,
+                              GCancellable  *cancellable,
+                              GError       **error);
+
+struct _CallArgs
 {
-  char          *path;
-  char          *text;      /* password, or a second path */
-  char          *username;
-  char          *category;
-  gint64         number;
-  gint64         limit;
-  gboolean       flag;
-  YpListOptions  options;
-} CallArgs;
+  CallFunc        func;
+  GDestroyNotify  result_free;
+  char           *path;
+  char           *text;      /* a password, or a second path */
+  char           *username;
+  char           *category;
+  gint64          number;
+  gint64          limit;
+  gboolean        flag;
+  YpListOptions   options;
+};
 
 static void
 call_args_free (CallArgs *args)
@@ -824,34 +834,151 @@ call_args_free (CallArgs *args)
   g_free (args);
 }
 
-static GTask *
-call_task_new (YpClient            *self,
-               CallArgs            *args,
-               gpointer             source_tag,
-               GCancellable        *cancellable,
-               GAsyncReadyCallback  callback,
-               gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, args, (GDestroyNotify) call_args_free);
-  return task;
-}
-
 static void
-login_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
+call_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
 {
   CallArgs *args = task_data;
   GError *error = NULL;
+  gpointer result = args->func (source, args, cancellable, &error);
 
-  if (yp_client_login_sync (source, args->username, args->text, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
+  if (error != NULL)
     g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, args->result_free);
+}
+
+static CallArgs *
+call_args_new (CallFunc       func,
+               GDestroyNotify result_free)
+{
+  CallArgs *args = g_new0 (CallArgs, 1);
+
+  args->func = func;
+  args->result_free = result_free;
+  return args;
+}
+
+static void
+call_start (YpClient            *self,
+            CallArgs            *args,
+            gpointer             source_tag,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, args, (GDestroyNotify) call_args_free);
+  g_task_run_in_thread (task, call_thread);
+}
+
+static gpointer
+call_finish (YpClient      *self,
+             GAsyncResult  *result,
+             gpointer       source_tag,
+             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Calls that answer yes or no return this non-NULL pointer for yes. */
+#define CALL_OK(ok) ((ok) ? GINT_TO_POINTER (1) : NULL)
+
+static gpointer
+call_register (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return CALL_OK (yp_client_register_sync (self, a->username, a->text, c, error));
+}
+
+static gpointer
+call_login (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return CALL_OK (yp_client_login_sync (self, a->username, a->text, c, error));
+}
+
+static gpointer
+call_logout (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return CALL_OK (yp_client_logout_sync (self, c, error));
+}
+
+static gpointer
+call_whoami (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  gint64 cursor = 0;
+
+  if (!yp_client_whoami_sync (self, &cursor, c, error))
+    return NULL;
+  /* a cursor of 0 still means success */
+  return g_memdup2 (&cursor, sizeof cursor);
+}
+
+static gpointer
+call_list (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return yp_client_list_sync (self, a->path, &a->options, c, error);
+}
+
+static gpointer
+call_stat (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return yp_client_stat_sync (self, a->path, c, error);
+}
+
+static gpointer
+call_mkdir (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return yp_client_mkdir_sync (self, a->path, a->flag, c, error);
+}
+
+static gpointer
+call_move (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return yp_client_move_sync (self, a->path, a->text, a->number, c, error);
+}
+
+static gpointer
+call_delete (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return CALL_OK (yp_client_delete_sync (self, a->path, a->number, c, error));
+}
+
+static gpointer
+call_changes (YpClient *self, CallArgs *a, GCancellable *c, GError **error)
+{
+  return yp_client_changes_sync (self, a->number, a->limit, c, error);
+}
+
+void
+yp_client_register_async (YpClient            *self,
+                          const char          *username,
+                          const char          *password,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  CallArgs *args = call_args_new (call_register, NULL);
+
+  g_return_if_fail (YP_IS_CLIENT (self));
+
+  args->username = g_strdup (username);
+  args->text = g_strdup (password);
+  call_start (self, args, yp_client_register_async, cancellable, callback, user_data);
+}
+
+gboolean
+yp_client_register_finish (YpClient      *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return call_finish (self, result, yp_client_register_async, error) != NULL;
 }
 
 void
@@ -862,15 +989,13 @@ yp_client_login_async (YpClient            *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  CallArgs *args = g_new0 (CallArgs, 1);
-  g_autoptr(GTask) task = NULL;
+  CallArgs *args = call_args_new (call_login, NULL);
 
   g_return_if_fail (YP_IS_CLIENT (self));
 
   args->username = g_strdup (username);
   args->text = g_strdup (password);
-  task = call_task_new (self, args, yp_client_login_async, cancellable, callback, user_data);
-  g_task_run_in_thread (task, login_thread);
+  call_start (self, args, yp_client_login_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -878,26 +1003,52 @@ yp_client_login_finish (YpClient      *self,
                         GAsyncResult  *result,
                         GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return call_finish (self, result, yp_client_login_async, error) != NULL;
 }
 
-static void
-list_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
+void
+yp_client_logout_async (YpClient            *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
 {
-  CallArgs *args = task_data;
-  GError *error = NULL;
-  YpListing *listing = yp_client_list_sync (source, args->path, &args->options, cancellable,
-                                            &error);
+  g_return_if_fail (YP_IS_CLIENT (self));
 
-  if (listing)
-    g_task_return_pointer (task, listing, (GDestroyNotify) yp_listing_free);
-  else
-    g_task_return_error (task, error);
+  call_start (self, call_args_new (call_logout, NULL), yp_client_logout_async, cancellable,
+              callback, user_data);
+}
+
+gboolean
+yp_client_logout_finish (YpClient      *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  return call_finish (self, result, yp_client_logout_async, error) != NULL;
+}
+
+void
+yp_client_whoami_async (YpClient            *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (YP_IS_CLIENT (self));
+
+  call_start (self, call_args_new (call_whoami, g_free), yp_client_whoami_async, cancellable,
+              callback, user_data);
+}
+
+gboolean
+yp_client_whoami_finish (YpClient      *self,
+                         GAsyncResult  *result,
+                         gint64        *cursor,
+                         GError       **error)
+{
+  g_autofree gint64 *value = call_finish (self, result, yp_client_whoami_async, error);
+
+  if (value != NULL && cursor != NULL)
+    *cursor = *value;
+  return value != NULL;
 }
 
 void
@@ -908,8 +1059,7 @@ yp_client_list_async (YpClient            *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  CallArgs *args = g_new0 (CallArgs, 1);
-  g_autoptr(GTask) task = NULL;
+  CallArgs *args = call_args_new (call_list, (GDestroyNotify) yp_listing_free);
 
   g_return_if_fail (YP_IS_CLIENT (self));
 
@@ -920,8 +1070,7 @@ yp_client_list_async (YpClient            *self,
       args->category = g_strdup (options->category);
       args->options.category = args->category;
     }
-  task = call_task_new (self, args, yp_client_list_async, cancellable, callback, user_data);
-  g_task_run_in_thread (task, list_thread);
+  call_start (self, args, yp_client_list_async, cancellable, callback, user_data);
 }
 
 YpListing *
@@ -929,25 +1078,30 @@ yp_client_list_finish (YpClient      *self,
                        GAsyncResult  *result,
                        GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return call_finish (self, result, yp_client_list_async, error);
 }
 
-static void
-mkdir_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
+void
+yp_client_stat_async (YpClient            *self,
+                      const char          *path,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
 {
-  CallArgs *args = task_data;
-  GError *error = NULL;
-  YpNode *node = yp_client_mkdir_sync (source, args->path, args->flag, cancellable, &error);
+  CallArgs *args = call_args_new (call_stat, g_object_unref);
 
-  if (node)
-    g_task_return_pointer (task, node, g_object_unref);
-  else
-    g_task_return_error (task, error);
+  g_return_if_fail (YP_IS_CLIENT (self));
+
+  args->path = g_strdup (path);
+  call_start (self, args, yp_client_stat_async, cancellable, callback, user_data);
+}
+
+YpNode *
+yp_client_stat_finish (YpClient      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  return call_finish (self, result, yp_client_stat_async, error);
 }
 
 void
@@ -958,15 +1112,13 @@ yp_client_mkdir_async (YpClient            *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  CallArgs *args = g_new0 (CallArgs, 1);
-  g_autoptr(GTask) task = NULL;
+  CallArgs *args = call_args_new (call_mkdir, g_object_unref);
 
   g_return_if_fail (YP_IS_CLIENT (self));
 
   args->path = g_strdup (path);
   args->flag = parents;
-  task = call_task_new (self, args, yp_client_mkdir_async, cancellable, callback, user_data);
-  g_task_run_in_thread (task, mkdir_thread);
+  call_start (self, args, yp_client_mkdir_async, cancellable, callback, user_data);
 }
 
 YpNode *
@@ -974,24 +1126,34 @@ yp_client_mkdir_finish (YpClient      *self,
                         GAsyncResult  *result,
                         GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return call_finish (self, result, yp_client_mkdir_async, error);
 }
 
-static void
-delete_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
+void
+yp_client_move_async (YpClient            *self,
+                      const char          *path,
+                      const char          *to_path,
+                      gint64               if_version,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
 {
-  CallArgs *args = task_data;
-  GError *error = NULL;
+  CallArgs *args = call_args_new (call_move, g_object_unref);
 
-  if (yp_client_delete_sync (source, args->path, args->number, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  g_return_if_fail (YP_IS_CLIENT (self));
+
+  args->path = g_strdup (path);
+  args->text = g_strdup (to_path);
+  args->number = if_version;
+  call_start (self, args, yp_client_move_async, cancellable, callback, user_data);
+}
+
+YpNode *
+yp_client_move_finish (YpClient      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  return call_finish (self, result, yp_client_move_async, error);
 }
 
 void
@@ -1002,15 +1164,13 @@ yp_client_delete_async (YpClient            *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  CallArgs *args = g_new0 (CallArgs, 1);
-  g_autoptr(GTask) task = NULL;
+  CallArgs *args = call_args_new (call_delete, NULL);
 
   g_return_if_fail (YP_IS_CLIENT (self));
 
   args->path = g_strdup (path);
   args->number = if_version;
-  task = call_task_new (self, args, yp_client_delete_async, cancellable, callback, user_data);
-  g_task_run_in_thread (task, delete_thread);
+  call_start (self, args, yp_client_delete_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -1018,26 +1178,7 @@ yp_client_delete_finish (YpClient      *self,
                          GAsyncResult  *result,
                          GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-changes_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  CallArgs *args = task_data;
-  GError *error = NULL;
-  YpChanges *changes = yp_client_changes_sync (source, args->number, args->limit, cancellable,
-                                               &error);
-
-  if (changes)
-    g_task_return_pointer (task, changes, (GDestroyNotify) yp_changes_free);
-  else
-    g_task_return_error (task, error);
+  return call_finish (self, result, yp_client_delete_async, error) != NULL;
 }
 
 void
@@ -1048,15 +1189,13 @@ yp_client_changes_async (YpClient            *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  CallArgs *args = g_new0 (CallArgs, 1);
-  g_autoptr(GTask) task = NULL;
+  CallArgs *args = call_args_new (call_changes, (GDestroyNotify) yp_changes_free);
 
   g_return_if_fail (YP_IS_CLIENT (self));
 
   args->number = since;
   args->limit = limit;
-  task = call_task_new (self, args, yp_client_changes_async, cancellable, callback, user_data);
-  g_task_run_in_thread (task, changes_thread);
+  call_start (self, args, yp_client_changes_async, cancellable, callback, user_data);
 }
 
 YpChanges *
@@ -1064,7 +1203,5 @@ yp_client_changes_finish (YpClient      *self,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return call_finish (self, result, yp_client_changes_async, error);
 }

@@ -169,6 +169,15 @@ gboolean    yp_client_download_sync  (YpClient             *self,
                                       GError              **error);
 
 /* The same, without blocking: each runs in a worker thread. */
+void        yp_client_register_async (YpClient             *self,
+                                      const char           *username,
+                                      const char           *password,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+gboolean    yp_client_register_finish (YpClient            *self,
+                                       GAsyncResult        *result,
+                                       GError             **error);
 void        yp_client_login_async    (YpClient             *self,
                                       const char           *username,
                                       const char           *password,
@@ -177,6 +186,21 @@ void        yp_client_login_async    (YpClient             *self,
                                       gpointer              user_data);
 gboolean    yp_client_login_finish   (YpClient             *self,
                                       GAsyncResult         *result,
+                                      GError              **error);
+void        yp_client_logout_async   (YpClient             *self,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+gboolean    yp_client_logout_finish  (YpClient             *self,
+                                      GAsyncResult         *result,
+                                      GError              **error);
+void        yp_client_whoami_async   (YpClient             *self,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+gboolean    yp_client_whoami_finish  (YpClient             *self,
+                                      GAsyncResult         *result,
+                                      gint64               *cursor,
                                       GError              **error);
 void        yp_client_list_async     (YpClient             *self,
                                       const char           *path,
@@ -187,6 +211,14 @@ void        yp_client_list_async     (YpClient             *self,
 YpListing  *yp_client_list_finish    (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
+void        yp_client_stat_async     (YpClient             *self,
+                                      const char           *path,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+YpNode     *yp_client_stat_finish    (YpClient             *self,
+                                      GAsyncResult         *result,
+                                      GError              **error);
 void        yp_client_mkdir_async    (YpClient             *self,
                                       const char           *path,
                                       gboolean              parents,
@@ -194,6 +226,16 @@ void        yp_client_mkdir_async    (YpClient             *self,
                                       GAsyncReadyCallback   callback,
                                       gpointer              user_data);
 YpNode     *yp_client_mkdir_finish   (YpClient             *self,
+                                      GAsyncResult         *result,
+                                      GError              **error);
+void        yp_client_move_async     (YpClient             *self,
+                                      const char           *path,
+                                      const char           *to_path,
+                                      gint64                if_version,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+YpNode     *yp_client_move_finish    (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
 void        yp_client_delete_async   (YpClient             *self,

@@ -11,6 +11,7 @@
 
 #include "yp-client-error.h"
 #include "yp-client.h"
+#include "yp-event-stream.h"
 #include "yp-hash.h"
 #include "yp-transfer-private.h"
 #include "yp-transfer-queue.h"
@@ -441,6 +442,118 @@ test_cancel (Fixture       *f,
 }
 
 static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The asynchronous calls never block the main context and report errors. */
+static void
+test_async (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) made = NULL, moved = NULL, listed = NULL, missing = NULL, me = NULL;
+  g_autoptr(YpNode) folder = NULL, renamed = NULL, none = NULL;
+  g_autoptr(YpListing) listing = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 cursor = 0;
+
+  yp_client_mkdir_async (f->client, "/async", FALSE, NULL, store_result, &made);
+  folder = yp_client_mkdir_finish (f->client, wait_result (&made), &error);
+  g_assert_no_error (error);
+
+  yp_client_move_async (f->client, "/async", "/renamed", yp_node_get_version (folder), NULL,
+                        store_result, &moved);
+  renamed = yp_client_move_finish (f->client, wait_result (&moved), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (yp_node_get_path (renamed), ==, "/renamed");
+
+  yp_client_list_async (f->client, "/", NULL, NULL, store_result, &listed);
+  listing = yp_client_list_finish (f->client, wait_result (&listed), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (listing->total, ==, 1);
+
+  yp_client_stat_async (f->client, "/async", NULL, store_result, &missing);
+  none = yp_client_stat_finish (f->client, wait_result (&missing), &error);
+  g_assert_null (none);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  yp_client_whoami_async (f->client, NULL, store_result, &me);
+  g_assert_true (yp_client_whoami_finish (f->client, wait_result (&me), &cursor, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cursor, ==, yp_node_get_version (renamed));
+}
+
+static void
+on_changed (YpEventStream *stream,
+            gint64         cursor,
+            gint64        *seen)
+{
+  *seen = MAX (*seen, cursor);
+  (*(seen + 1))++;
+}
+
+static gboolean
+wait_until (gint64  *value,
+            gint64   at_least,
+            gint64   timeout_us)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_us;
+
+  while (*value < at_least && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  return *value >= at_least;
+}
+
+/* A change pushes the new cursor within a second, without polling. */
+static void
+test_events (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(YpEventStream) stream = yp_event_stream_new (f->client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpNode) folder = NULL;
+  gint64 seen[2] = { 0, 0 };     /* newest cursor, number of signals */
+  gint64 start;
+
+  g_signal_connect (stream, "changed", G_CALLBACK (on_changed), seen);
+  yp_event_stream_start (stream);
+  /* connected: the stream asks for one read of the feed */
+  g_assert_true (wait_until (&seen[1], 1, 5 * G_USEC_PER_SEC));
+
+  start = g_get_monotonic_time ();
+  folder = yp_client_mkdir_sync (f->client, "/pushed", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_until (&seen[0], yp_node_get_version (folder), 5 * G_USEC_PER_SEC));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+
+  /* stopping lets go of everything once the cancelled reads come back */
+  yp_event_stream_stop (stream);
+  g_object_add_weak_pointer (G_OBJECT (stream), (gpointer *) &stream);
+  g_object_unref (stream);
+  for (int i = 0; i < 5000 && stream != NULL; i++)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_null (stream);
+}
+
+static void
 test_unreachable (void)
 {
   YpRetryPolicy fast = { 3, 10, 20 };
@@ -465,6 +578,8 @@ main (int    argc,
 
   ADD ("/yunpan/client/account", test_account);
   ADD ("/yunpan/client/tree", test_tree);
+  ADD ("/yunpan/client/events", test_events);
+  ADD ("/yunpan/client/async", test_async);
   ADD ("/yunpan/client/transfer/round-trip", test_round_trip);
   ADD ("/yunpan/client/transfer/instant-upload", test_instant_upload);
   ADD ("/yunpan/client/transfer/changed-during-upload", test_changed_during_upload);

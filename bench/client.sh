@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Client benchmarks, each against a baseline measured in the same run:
+#   - SHA-256 of a cached file: libyunpan vs `openssl dgst -sha256`;
+#   - upload of the same file through the same Yunpan instance:
+#     libyunpan vs curl (start the upload with curl, then `curl -T`).
+#
+#   bench/client.sh BUILDDIR [--size-mib N] [--runs N]
+#
+# Loopback only; the temporary folder and every process are removed on exit.
+set -euo pipefail
+
+BUILD=${1:?usage: bench/client.sh BUILDDIR [--size-mib N] [--runs N]}
+shift
+SIZE_MIB=1024
+RUNS=3
+while (($#)); do
+  case $1 in
+    --size-mib) SIZE_MIB=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+BUILD=$(cd "$BUILD" && pwd)
+meson compile -C "$BUILD" yunpan-bench-client yunpan-server-run yunpan-server >/dev/null
+
+TMP=$(mktemp -d /var/tmp/yp-bench-client-XXXXXX)
+SERVER_PID=
+cleanup () {
+  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+"$BUILD/server/yunpan-server-run" --data "$TMP/server" --port 0 > "$TMP/url" 2>"$TMP/server.log" &
+SERVER_PID=$!
+for _ in $(seq 100); do grep -q http "$TMP/url" 2>/dev/null && break; sleep 0.1; done
+URL=$(grep -o 'http://[^/]*' "$TMP/url")
+
+api () { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
+curl -sf -X POST "$URL/api/v1/account/register" -d '{"username":"bench","password":"benchmark"}' >/dev/null
+TOKEN=$(curl -sf -X POST "$URL/api/v1/account/login" -d '{"username":"bench","password":"benchmark"}' \
+        | sed 's/.*"token":"\([^"]*\)".*/\1/')
+
+FILE=$TMP/data.bin
+head -c $((SIZE_MIB * 1024 * 1024)) /dev/urandom > "$FILE"
+SIZE=$(stat -c %s "$FILE")
+SHA=$(sha256sum "$FILE" | cut -d' ' -f1)   # also warms the page cache
+
+best () { sort -n | head -n 1; }
+seconds () { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+mibps () { echo "scale=0; $SIZE / 1048576 / $1" | bc -l; }
+
+# ---- hashing
+openssl_t=$(for _ in $(seq "$RUNS"); do seconds openssl dgst -sha256 "$FILE"; done | best)
+ours_hash_t=$(for _ in $(seq "$RUNS"); do "$BUILD/bench/yunpan-bench-client" hash "$FILE"; done | best)
+
+# ---- upload (the remote copy is deleted after each run so that the next one
+# really sends the bytes instead of being an instant upload)
+remove_remote () { api -X POST "$URL/api/v1/files/delete" -d "{\"path\":\"/$1\"}" >/dev/null; }
+curl_upload () {
+  local id
+  id=$(api -X POST "$URL/api/v1/uploads" \
+       -d "{\"path\":\"/curl.bin\",\"size\":$SIZE,\"sha256\":\"$SHA\"}" \
+       | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/')
+  api -X PUT -T "$FILE" -H 'Content-Type: application/octet-stream' \
+      "$URL/api/v1/uploads/$id?offset=0" >/dev/null
+}
+# interleaved, each after a sync, so that drift and the previous run's
+# writeback hit both sides alike
+: > "$TMP/curl.t"; : > "$TMP/ours.t"
+for _ in $(seq "$RUNS"); do
+  sync; seconds curl_upload >> "$TMP/curl.t"; remove_remote curl.bin
+  sync; "$BUILD/bench/yunpan-bench-client" upload "$URL" bench benchmark "$FILE" /ours.bin \
+          >> "$TMP/ours.t"
+  remove_remote ours.bin
+done
+median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+curl_t=$(best < "$TMP/curl.t"); curl_med=$(median < "$TMP/curl.t")
+ours_up_t=$(best < "$TMP/ours.t"); ours_med=$(median < "$TMP/ours.t")
+ours_send_t=$(echo "$ours_up_t - $ours_hash_t" | bc -l)
+
+echo "Client benchmarks: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "file: $SIZE_MIB MiB from /dev/urandom, in the page cache; best of $RUNS runs"
+printf '%-44s %8.3f s  %6s MiB/s\n' "openssl dgst -sha256" "$openssl_t" "$(mibps "$openssl_t")"
+printf '%-44s %8.3f s  %6s MiB/s\n' "libyunpan yp_hash_file_sync" "$ours_hash_t" "$(mibps "$ours_hash_t")"
+printf '%-44s %8.2fx\n' "  hashing ratio (openssl time / ours)" "$(echo "$openssl_t / $ours_hash_t" | bc -l)"
+printf '%-44s %8.3f s  %6s MiB/s\n' "curl: start + PUT through Yunpan" "$curl_t" "$(mibps "$curl_t")"
+printf '%-44s %8.3f s  %6s MiB/s\n' "libyunpan upload (hash + start + PUT)" "$ours_up_t" "$(mibps "$ours_up_t")"
+printf '%-44s %8.3f s  %6s MiB/s\n' "libyunpan upload without its own hashing" "$ours_send_t" "$(mibps "$ours_send_t")"
+printf '%-44s %8.2fx\n' "  upload ratio, sending (curl time / ours)" "$(echo "$curl_t / $ours_send_t" | bc -l)"
+printf '%-44s %8.2fx\n' "  upload ratio, whole (curl time / ours)" "$(echo "$curl_t / $ours_up_t" | bc -l)"
+printf '%-44s %8.2fx\n' "  medians: sending" "$(echo "$curl_med / ($ours_med - $ours_hash_t)" | bc -l)"
+echo "runs (s): curl $(tr '\n' ' ' < "$TMP/curl.t"); libyunpan $(tr '\n' ' ' < "$TMP/ours.t")"
