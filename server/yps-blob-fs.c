@@ -136,6 +136,36 @@ yps_blob_fs_accel_uri(yps_blob_t *blob, const char *sha256)
     return g_strdup_printf("/_blobs/%.2s/%.2s/%s", sha256, sha256 + 2, sha256);
 }
 
+/* Walks ROOT/ab/cd/<sha256> and unlinks the files nobody refers to: what a
+ * crash between storing a blob and committing its row leaves behind. */
+static void
+yps_blob_fs_sweep(yps_blob_t *blob, bool (*referenced)(const char *sha256, void *data),
+                  void *data, unsigned *removed)
+{
+    yps_blob_fs_t *fs = YPS_BLOB_FS(blob);
+    g_autoptr(GDir) top = g_dir_open(fs->root, 0, NULL);
+    const char *a, *b, *name;
+
+    *removed = 0;
+    while (top && (a = g_dir_read_name(top)) != NULL) {
+        g_autofree char *level1 = g_build_filename(fs->root, a, NULL);
+        g_autoptr(GDir) mid = strlen(a) == 2 ? g_dir_open(level1, 0, NULL) : NULL;
+
+        while (mid && (b = g_dir_read_name(mid)) != NULL) {
+            g_autofree char *level2 = g_build_filename(level1, b, NULL);
+            g_autoptr(GDir) leaf = g_dir_open(level2, 0, NULL);
+
+            while (leaf && (name = g_dir_read_name(leaf)) != NULL) {
+                g_autofree char *path = g_build_filename(level2, name, NULL);
+
+                if (!referenced(name, data) && unlink(path) == 0) {
+                    (*removed)++;
+                }
+            }
+        }
+    }
+}
+
 static void
 yps_blob_fs_close(yps_blob_t *blob)
 {
@@ -157,6 +187,7 @@ static const yps_blob_ops_t yps_blob_fs_ops = {
     .remove = yps_blob_fs_remove,
     .open = yps_blob_fs_open_blob,
     .accel_uri = yps_blob_fs_accel_uri,
+    .sweep = yps_blob_fs_sweep,
 };
 
 yps_blob_t *

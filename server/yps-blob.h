@@ -30,6 +30,10 @@ typedef struct {
     bool (*remove)(yps_blob_t *blob, const char *sha256, GError **error);
     /* Opens the blob for reading (proofs of possession); -1 and ERROR if absent. */
     int  (*open)(yps_blob_t *blob, const char *sha256, GError **error);
+    /* Removes every blob for which REFERENCED returns false. Only while no
+     * worker runs: a blob stored but not yet committed looks unreferenced. */
+    void (*sweep)(yps_blob_t *blob, bool (*referenced)(const char *sha256, void *data),
+                  void *data, unsigned *removed);
     /* The URI of the nginx internal location that serves the blob, or NULL
      * when the backend serves downloads another way. */
     char *(*accel_uri)(yps_blob_t *blob, const char *sha256);

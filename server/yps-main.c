@@ -130,6 +130,50 @@ yps_worker_main(const yps_options_t *opt)
 }
 
 /* ------------------------------------------------------------------------
+ * Start-up
+ * ------------------------------------------------------------------------ */
+
+static bool
+yps_blob_referenced(const char *sha256, void *data)
+{
+    yps_meta_t *meta = data;
+    int64_t size;
+
+    /* on a lookup error, keep the file */
+    return meta->ops->blob_find(meta, sha256, &size) != YP_STATUS_NOT_FOUND;
+}
+
+/*
+ * Before any worker runs, nothing is half-stored: blob files without a row
+ * and staging files without an upload are what a crash left behind.
+ */
+static void
+yps_sweep_leftovers(yps_server_t *srv)
+{
+    g_autoptr(GDir) dir = g_dir_open(srv->uploads_dir, 0, NULL);
+    unsigned blobs = 0, parts = 0;
+    const char *name;
+
+    srv->blob->ops->sweep(srv->blob, yps_blob_referenced, srv->meta, &blobs);
+    while (dir && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *id = g_str_has_suffix(name, ".part")
+                              ? g_strndup(name, strlen(name) - 5) : NULL;
+        g_autofree char *path = g_build_filename(srv->uploads_dir, name, NULL);
+
+        if (id != NULL && srv->meta->ops->upload_find(srv->meta, id) != YP_STATUS_NOT_FOUND) {
+            continue;
+        }
+        if (unlink(path) == 0) {
+            parts++;
+        }
+    }
+    if (blobs + parts > 0) {
+        fprintf(stderr, "yunpan-server: removed %u unreferenced blobs and %u stale upload "
+                "files\n", blobs, parts);
+    }
+}
+
+/* ------------------------------------------------------------------------
  * Master
  * ------------------------------------------------------------------------ */
 
@@ -226,9 +270,8 @@ int
 main(int argc, char **argv)
 {
     yps_options_t opt = { 0 };
-    g_autofree char *db = NULL;
+    yps_server_t srv = { 0 };
     g_autoptr(GError) error = NULL;
-    yps_meta_t *meta;
     int rc;
 
     if (!yps_parse_options(argc, argv, &opt)) {
@@ -238,14 +281,14 @@ main(int argc, char **argv)
         fprintf(stderr, "yunpan-server: cannot initialize libsodium or libfcgi\n");
         return 1;
     }
-    /* migrate once, before any worker opens the database */
-    db = g_build_filename(opt.data_dir, "yunpan.db", NULL);
-    meta = yps_meta_sqlite_open(db, &error);
-    if (meta == NULL) {
+    /* migrate and sweep once, before any worker opens the database */
+    if (!yps_server_open(&srv, &opt, &error)) {
         fprintf(stderr, "yunpan-server: %s\n", error->message);
+        yps_server_close(&srv);
         return 1;
     }
-    meta->ops->close(meta);
+    yps_sweep_leftovers(&srv);
+    yps_server_close(&srv);
 
     rc = opt.workers == 0 ? yps_worker_main(&opt) : yps_master_main(&opt);
     g_free(opt.data_dir);

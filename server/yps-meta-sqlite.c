@@ -1167,6 +1167,22 @@ yps_sqlite_upload_get(yps_meta_t *meta, int64_t user_id, const char *id, yps_upl
 }
 
 static yp_status_t
+yps_sqlite_upload_find(yps_meta_t *meta, const char *id)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT 1 FROM uploads WHERE id = ?");
+    int rc;
+
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_ROW) {
+        return YP_STATUS_OK;
+    }
+    return rc == SQLITE_DONE ? YP_STATUS_NOT_FOUND : yps_sqlite_error(s, "find upload");
+}
+
+static yp_status_t
 yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t offset, int64_t expires)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
@@ -1310,6 +1326,7 @@ static const yps_meta_ops_t yps_sqlite_ops = {
     .blob_find = yps_sqlite_blob_find,
     .upload_create = yps_sqlite_upload_create,
     .upload_get = yps_sqlite_upload_get,
+    .upload_find = yps_sqlite_upload_find,
     .upload_advance = yps_sqlite_upload_advance,
     .upload_set_challenge = yps_sqlite_upload_set_challenge,
     .upload_delete = yps_sqlite_upload_delete,

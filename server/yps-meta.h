@@ -151,6 +151,8 @@ typedef struct {
     yp_status_t (*upload_create)(yps_meta_t *meta, const yps_upload_t *upload);
     yp_status_t (*upload_get)(yps_meta_t *meta, int64_t user_id, const char *id,
                               yps_upload_t *upload);
+    /* OK when upload ID exists, whoever owns it. */
+    yp_status_t (*upload_find)(yps_meta_t *meta, const char *id);
     yp_status_t (*upload_advance)(yps_meta_t *meta, const char *id, int64_t offset,
                                   int64_t expires);
     yp_status_t (*upload_set_challenge)(yps_meta_t *meta, const char *id, const char *challenge);

@@ -11,8 +11,7 @@
 
 /*
  * The node object of the protocol (docs/protocol.md, "Node object"), rebuilt
- * from a YpNode for --json. The fields YpNode does not keep (created) are
- * left out rather than made up.
+ * from a YpNode for --json.
  */
 JsonObject *
 yp_cli_node_to_json (YpNode *node)
@@ -39,6 +38,7 @@ yp_cli_node_to_json (YpNode *node)
   json_object_set_string_member (object, "category",
                                  category ? category : folder ? "folder" : "other");
   json_object_set_int_member (object, "mtime", yp_node_get_mtime (node));
+  json_object_set_int_member (object, "created", yp_node_get_created (node));
   json_object_set_int_member (object, "modified", yp_node_get_modified (node));
   json_object_set_int_member (object, "version", yp_node_get_version (node));
   json_object_set_int_member (object, "downloads", yp_node_get_downloads (node));

@@ -22,6 +22,7 @@ struct _YpNode
   gboolean is_folder;
   gint64   size;
   gint64   mtime;
+  gint64   created;
   gint64   modified;
   gint64   version;
   gint64   downloads;
@@ -182,6 +183,7 @@ yp_node_new_from_json (JsonObject *object)
   self->is_folder = g_strcmp0 (type, "folder") == 0;
   self->size = member_int (object, "size");
   self->mtime = member_int (object, "mtime");
+  self->created = member_int (object, "created");
   self->modified = member_int (object, "modified");
   self->version = member_int (object, "version");
   self->downloads = member_int (object, "downloads");
@@ -231,6 +233,14 @@ yp_node_get_mtime (YpNode *self)
   g_return_val_if_fail (YP_IS_NODE (self), 0);
 
   return self->mtime;
+}
+
+gint64
+yp_node_get_created (YpNode *self)
+{
+  g_return_val_if_fail (YP_IS_NODE (self), 0);
+
+  return self->created;
 }
 
 gint64

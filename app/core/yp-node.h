@@ -19,6 +19,7 @@ gint64      yp_node_get_size       (YpNode     *self);
 const char *yp_node_get_sha256     (YpNode     *self);
 const char *yp_node_get_category   (YpNode     *self);
 gint64      yp_node_get_mtime      (YpNode     *self);
+gint64      yp_node_get_created    (YpNode     *self);
 gint64      yp_node_get_modified   (YpNode     *self);
 gint64      yp_node_get_version    (YpNode     *self);
 gint64      yp_node_get_downloads  (YpNode     *self);

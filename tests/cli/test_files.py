@@ -56,8 +56,9 @@ class FilesTest(CliTestCase):
         self.assertEqual([e["name"] for e in doc["entries"]], ["b"])
         node = doc["entries"][0]
         for field in ("id", "parent_id", "name", "path", "type", "size", "category",
-                      "modified", "version"):
+                      "created", "modified", "version"):
             self.assertIn(field, node)
+        self.assertGreater(node["created"], 0)
         self.assertEqual(node["parent_id"], doc["folder"]["id"])
 
         doc = self.cli_json("mkdir", "/Docs/e")

@@ -43,6 +43,43 @@ class RunnerTest(unittest.TestCase):
     def test_sigint(self):
         self.stop_and_check(signal.SIGINT)
 
+    def test_restart_sweeps_crash_leftovers(self):
+        """A blob stored but never committed, and staging files without an
+        upload, are what a crash leaves; the next start removes them and
+        nothing that is referenced."""
+        data = tempfile.mkdtemp(prefix="yp-test-sweep-")
+        self.addCleanup(shutil.rmtree, data, True)
+        first = Instance(data_dir=data).start()
+        try:
+            token, _ = first.new_user("sweep")
+            first.upload_file(token, "/kept.txt", b"referenced content")
+        finally:
+            first.stop()
+        orphan_sha = "ab" + "cd" + "e" * 60
+        orphan = os.path.join(data, "blobs", "ab", "cd", orphan_sha)
+        os.makedirs(os.path.dirname(orphan), exist_ok=True)
+        with open(orphan, "wb") as f:
+            f.write(b"never committed")
+        stale = [os.path.join(data, "uploads", name)
+                 for name in ("0123456789abcdef0123456789abcdef.part", "empty-00c0ffee.part")]
+        for path in stale:
+            with open(path, "wb") as f:
+                f.write(b"partial")
+        kept = [os.path.join(root, name) for root, _, names in
+                os.walk(os.path.join(data, "blobs")) for name in names
+                if name != ".lock" and name != orphan_sha]
+        self.assertEqual(len(kept), 1, kept)
+
+        second = Instance(data_dir=data).start()
+        try:
+            self.assertFalse(os.path.exists(orphan), "unreferenced blob survived")
+            for path in stale:
+                self.assertFalse(os.path.exists(path), f"{path} survived")
+            self.assertTrue(os.path.exists(kept[0]), "a referenced blob was removed")
+            self.assertEqual(second.download(token, path="/kept.txt").raw, b"referenced content")
+        finally:
+            second.stop()
+
     def test_restart_keeps_data(self):
         data = tempfile.mkdtemp(prefix="yp-test-restart-")
         self.addCleanup(shutil.rmtree, data, True)
