@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -459,6 +460,39 @@ yps_offset_mismatch(yps_req_t *r, const yps_upload_t *u)
                     u->offset);
 }
 
+/*
+ * Hashes staging file FD. It is ours alone (nothing else writes or truncates
+ * it), so it can be mapped: no copy into a buffer, which is measurably faster
+ * than read() on the largest cost of an upload. Falls back to read() where
+ * mapping fails.
+ */
+static int
+yps_hash_staged(int fd, char hex[65], uint64_t *size)
+{
+    struct stat st;
+    yp_sha256_t *ctx;
+    void *map;
+
+    if (fstat(fd, &st) != 0) {
+        return -errno;
+    }
+    if (st.st_size == 0) {
+        return yp_sha256_fd(fd, hex, size);
+    }
+    map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        return yp_sha256_fd(fd, hex, size);
+    }
+    (void) madvise(map, (size_t) st.st_size, MADV_SEQUENTIAL);
+    ctx = yp_sha256_new();
+    yp_sha256_update(ctx, map, (size_t) st.st_size);
+    yp_sha256_finish_hex(ctx, hex);
+    yp_sha256_free(ctx);
+    munmap(map, (size_t) st.st_size);
+    *size = (uint64_t) st.st_size;
+    return 0;
+}
+
 /* The last byte arrived: hash everything and commit, or throw it away. */
 static yp_status_t
 yps_upload_finish(yps_req_t *r, yps_upload_t *u)
@@ -467,7 +501,7 @@ yps_upload_finish(yps_req_t *r, yps_upload_t *u)
     char actual[65];
     uint64_t size = 0;
     int fd = open(part, O_RDONLY | O_CLOEXEC);
-    int rc = fd < 0 ? -errno : yp_sha256_fd(fd, actual, &size);
+    int rc = fd < 0 ? -errno : yps_hash_staged(fd, actual, &size);
     yp_status_t st;
 
     if (fd >= 0) {
