@@ -161,17 +161,9 @@ yp_cli_mkdir (YpCli               *cli,
   if (node == NULL)
     return FALSE;
 
-  if (cli->json)
-    {
-      g_autoptr(JsonObject) root = json_object_new ();
-
-      json_object_set_object_member (root, "node", yp_cli_node_to_json (node));
-      yp_cli_print_json (root);
-    }
-  else
-    {
-      printf (_("Created %s\n"), yp_node_get_path (node));
-    }
+  if (!cli->json)
+    printf (_("Created %s\n"), yp_node_get_path (node));
+  yp_cli_print_node_json (cli, node);
   return TRUE;
 }
 
@@ -241,17 +233,9 @@ yp_cli_mv (YpCli               *cli,
   if (node == NULL)
     return FALSE;
 
-  if (cli->json)
-    {
-      g_autoptr(JsonObject) root = json_object_new ();
-
-      json_object_set_object_member (root, "node", yp_cli_node_to_json (node));
-      yp_cli_print_json (root);
-    }
-  else
-    {
-      printf (_("Moved %s to %s\n"), from, yp_node_get_path (node));
-    }
+  if (!cli->json)
+    printf (_("Moved %s to %s\n"), from, yp_node_get_path (node));
+  yp_cli_print_node_json (cli, node);
   return TRUE;
 }
 

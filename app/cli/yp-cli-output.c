@@ -62,6 +62,19 @@ yp_cli_print_json (JsonObject *object)
   fflush (stdout);
 }
 
+void
+yp_cli_print_node_json (YpCli  *cli,
+                        YpNode *node)
+{
+  g_autoptr(JsonObject) root = NULL;
+
+  if (!cli->json)
+    return;
+  root = json_object_new ();
+  json_object_set_object_member (root, "node", yp_cli_node_to_json (node));
+  yp_cli_print_json (root);
+}
+
 /* "2024-11-26 12:00" in local time, as ls shows times. */
 char *
 yp_cli_format_time (gint64 unix_time)

@@ -97,6 +97,9 @@ char           *yp_cli_remote_path          (const char          *path);
 /* yp-cli-output.c */
 JsonObject     *yp_cli_node_to_json         (YpNode              *node);
 void            yp_cli_print_json           (JsonObject          *object);
+/* With --json, prints {"node": NODE}; otherwise nothing. */
+void            yp_cli_print_node_json      (YpCli               *cli,
+                                             YpNode              *node);
 char           *yp_cli_format_time          (gint64               unix_time);
 
 /* yp-cli-password.c */

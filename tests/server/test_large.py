@@ -134,8 +134,11 @@ class DownloadHeadersTest(ServerTestCase):
             self.assertEqual(resp.headers["ETag"], f'"{sha256_hex(data)}"')
             node = self.server.stat(self.token, id=f["id"]).body["node"]
             self.assertEqual(node["downloads"], expected)
-        # A refused download does not count.
+        # A refused download does not count, nor does resuming one.
         self.server.download(self.token + "x", id=f["id"])
+        resumed = self.server.download(self.token, headers={"Range": "bytes=3-"}, id=f["id"])
+        self.assertEqual(resumed.status, 206, resumed)
+        self.assertEqual(resumed.raw, data[3:])
         self.assertEqual(self.server.stat(self.token, id=f["id"]).body["node"]["downloads"],
                          2)
 
