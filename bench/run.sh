@@ -247,7 +247,7 @@ pid $N/nginx.pid;
 error_log $N/error.log warn;
 events { worker_connections 4096; }
 http {
-  # The settings of Yunpan's generated nginx.conf (server/nginx.conf.in) that
+  # The settings of Yunpan's generated nginx.conf (server/run/nginx.conf.in) that
   # cost time on every request, so that only the application differs.
   include /etc/nginx/mime.types;
   default_type application/octet-stream;

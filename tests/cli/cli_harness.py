@@ -30,7 +30,7 @@ PASSWORD = DEFAULT_PASSWORD
 KEYRING_PASSWORD = b"test"
 CLI_TIMEOUT = 600
 
-# log_format yunpan in server/nginx.conf.in:
+# log_format yunpan in server/run/nginx.conf.in:
 #   $remote_addr [$time_local] "$request" $status $request_length $bytes_sent $request_time
 LOG_LINE = re.compile(rb'^(\S+) \[([^\]]*)\] "([^"]*)" (\d+) (\d+) (\d+) (\S+)$')
 

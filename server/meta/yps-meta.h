@@ -4,7 +4,7 @@
  *
  * Handlers see users, sessions, the file tree, upload sessions and the change
  * log only through this table of operations, so that the embedded SQLite
- * backend (yps-meta-sqlite.c) can be joined by PostgreSQL without touching a
+ * backend (meta/sqlite/) can be joined by PostgreSQL without touching a
  * handler. Every operation is authorized by the user id it is given: a node
  * of another user is reported as NOT_FOUND. Mutations append to the user's
  * change log in the same transaction and return the new cursor as the

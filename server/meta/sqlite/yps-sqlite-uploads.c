@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yps-sqlite-uploads.c: upload sessions.
+ */
+#include <string.h>
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+
+#include "yps-sqlite-private.h"
+
+/* ------------------------------------------------------------------------
+ * Upload sessions
+ * ------------------------------------------------------------------------ */
+
+yp_status_t
+yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s,
+        "INSERT INTO uploads (id, user_id, parent_id, name, sha256, size, mtime, if_version,"
+        " offset, expires, challenge) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+    sqlite3_bind_text(stmt, 1, u->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, u->user_id);
+    sqlite3_bind_int64(stmt, 3, u->parent_id);
+    sqlite3_bind_text(stmt, 4, u->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, u->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 6, u->size);
+    sqlite3_bind_int64(stmt, 7, u->mtime);
+    sqlite3_bind_int64(stmt, 8, u->if_version);
+    sqlite3_bind_int64(stmt, 9, u->offset);
+    sqlite3_bind_int64(stmt, 10, u->expires);
+    sqlite3_bind_text(stmt, 11, u->challenge, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "create upload");
+    }
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_sqlite_upload_get(yps_meta_t *meta, int64_t user_id, const char *id, yps_upload_t *u)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s,
+        "SELECT parent_id, name, sha256, size, mtime, if_version, offset, expires, challenge"
+        " FROM uploads WHERE id = ? AND user_id = ?");
+    int rc;
+
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, user_id);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) {
+        return YP_STATUS_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) {
+        return yps_sqlite_error(s, "get upload");
+    }
+    g_strlcpy(u->id, id, sizeof(u->id));
+    u->user_id = user_id;
+    u->parent_id = sqlite3_column_int64(stmt, 0);
+    u->name = yps_column_strdup(stmt, 1);
+    g_strlcpy(u->sha256, (const char *) sqlite3_column_text(stmt, 2), sizeof(u->sha256));
+    u->size = sqlite3_column_int64(stmt, 3);
+    u->mtime = sqlite3_column_int64(stmt, 4);
+    u->if_version = sqlite3_column_int64(stmt, 5);
+    u->offset = sqlite3_column_int64(stmt, 6);
+    u->expires = sqlite3_column_int64(stmt, 7);
+    u->challenge = yps_column_strdup(stmt, 8);
+    sqlite3_reset(stmt);
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_sqlite_upload_find(yps_meta_t *meta, const char *id)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT 1 FROM uploads WHERE id = ?");
+    int rc;
+
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_ROW) {
+        return YP_STATUS_OK;
+    }
+    return rc == SQLITE_DONE ? YP_STATUS_NOT_FOUND : yps_sqlite_error(s, "find upload");
+}
+
+yp_status_t
+yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t offset, int64_t expires)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET offset = ?, expires = ? WHERE id = ?");
+
+    sqlite3_bind_int64(stmt, 1, offset);
+    sqlite3_bind_int64(stmt, 2, expires);
+    sqlite3_bind_text(stmt, 3, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "advance upload");
+    }
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_sqlite_upload_set_challenge(yps_meta_t *meta, const char *id, const char *challenge)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET challenge = ? WHERE id = ?");
+
+    sqlite3_bind_text(stmt, 1, challenge, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "set challenge");
+    }
+    /* a concurrent request may have spent it first */
+    return sqlite3_changes(s->db) == 1 ? YP_STATUS_OK : YP_STATUS_NOT_FOUND;
+}
+
+yp_status_t
+yps_sqlite_upload_delete(yps_meta_t *meta, const char *id)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "DELETE FROM uploads WHERE id = ?");
+
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "delete upload");
+    }
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_sqlite_upload_expired(yps_meta_t *meta, int64_t now, GPtrArray *ids)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT id FROM uploads WHERE expires < ? LIMIT 100");
+    int rc;
+
+    sqlite3_bind_int64(stmt, 1, now);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        g_ptr_array_add(ids, yps_column_strdup(stmt, 0));
+    }
+    return rc == SQLITE_DONE ? YP_STATUS_OK : yps_sqlite_error(s, "expired uploads");
+}
