@@ -24,6 +24,7 @@ BUILD=$(cd "$BUILD" && pwd)
 meson compile -C "$BUILD" yunpan-bench-client yunpan-server-run yunpan-server >/dev/null
 
 TMP=$(mktemp -d /var/tmp/yp-bench-client-XXXXXX)
+chmod 711 "$TMP"   # the server drops to an unprivileged user when run as root
 SERVER_PID=
 cleanup () {
   [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
@@ -37,8 +38,8 @@ for _ in $(seq 100); do grep -q http "$TMP/url" 2>/dev/null && break; sleep 0.1;
 URL=$(grep -o 'http://[^/]*' "$TMP/url")
 
 api () { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
-curl -sf -X POST "$URL/api/v1/account/register" -d '{"username":"bench","password":"benchmark"}' >/dev/null
-TOKEN=$(curl -sf -X POST "$URL/api/v1/account/login" -d '{"username":"bench","password":"benchmark"}' \
+curl -sf -X POST "$URL/api/v1/account/register" -d '{"username":"bench","password":"bench sturdy lantern 42"}' >/dev/null
+TOKEN=$(curl -sf -X POST "$URL/api/v1/account/login" -d '{"username":"bench","password":"bench sturdy lantern 42"}' \
         | sed 's/.*"token":"\([^"]*\)".*/\1/')
 
 FILE=$TMP/data.bin

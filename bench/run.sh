@@ -68,6 +68,7 @@ NGINX=$(command -v nginx)
 
 # ---------------------------------------------------------------- cleanup
 T=$(mktemp -d "${TMPDIR:-/tmp}/yunpan-bench.XXXXXX")
+chmod 711 "$T"   # the server drops to an unprivileged user when run as root
 YP_PID=
 NGX_PID=
 FCGI_PIDS=()
@@ -200,8 +201,11 @@ fi
 
 # ---------------------------------------------------------------- Yunpan
 mkdir -p "$T/yunpan"
-note "starting Yunpan ($SERVER_RUN --data $T/yunpan --port 0 --workers $WORKERS)"
-"$SERVER_RUN" --data "$T/yunpan" --port 0 --workers "$WORKERS" >"$T/yunpan.out" 2>"$T/yunpan.err" &
+# one PUT of the whole file, as the nginx baseline does: the chunk limit and
+# the default quota must let it through
+note "starting Yunpan ($SERVER_RUN --data $T/yunpan --port 0 --workers $WORKERS --max-chunk 8g -- --quota 0)"
+"$SERVER_RUN" --data "$T/yunpan" --port 0 --workers "$WORKERS" --max-chunk 8g -- --quota 0 \
+  >"$T/yunpan.out" 2>"$T/yunpan.err" &
 YP_PID=$!
 YP_URL=
 for ((i = 0; i < 300; i++)); do
@@ -308,8 +312,8 @@ SHA=$(sha256sum "$SRC" | cut -d' ' -f1)
 
 note "registering and signing in a benchmark user (not timed)"
 TOKEN=
-api POST /api/v1/account/register '{"username":"bench","password":"bench-password"}' >/dev/null
-TOKEN=$(api POST /api/v1/account/login '{"username":"bench","password":"bench-password"}' | jq -er .token)
+api POST /api/v1/account/register '{"username":"bench","password":"bench sturdy lantern 42"}' >/dev/null
+TOKEN=$(api POST /api/v1/account/login '{"username":"bench","password":"bench sturdy lantern 42"}' | jq -er .token)
 
 # ---------------------------------------------------------------- 1. upload
 yp_upload () {  # yp_upload NAME -> seconds on stdout
@@ -419,8 +423,8 @@ echo
 # A separate user with an empty root, so the answer has the size of the fixed
 # responder's body.
 TOKEN=
-api POST /api/v1/account/register '{"username":"benchlist","password":"bench-password"}' >/dev/null
-LIST_TOKEN=$(api POST /api/v1/account/login '{"username":"benchlist","password":"bench-password"}' | jq -er .token)
+api POST /api/v1/account/register '{"username":"benchlist","password":"bench sturdy lantern 42"}' >/dev/null
+LIST_TOKEN=$(api POST /api/v1/account/login '{"username":"benchlist","password":"bench sturdy lantern 42"}' | jq -er .token)
 TOKEN=$LIST_TOKEN
 LIST_BYTES=$(api GET '/api/v1/files/list?path=/' | wc -c)
 TOKEN=

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds Yunpan and runs every test; the last line is "N passed, M failed".
+# Builds Yunpan and runs every test, then the fuzz targets for a short while;
+# the last line is "N passed, M failed" counting test cases (see
+# build-aux/count-tests.py), with ", K skipped" when some were skipped.
 #   YP_SANITIZE=1 build-aux/test.sh    the same with AddressSanitizer + UBSan
 #   build-aux/test.sh --suite server   any `meson test` arguments pass through
 set -uo pipefail
@@ -28,23 +30,17 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
     meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
 rc=$?
 
-/usr/bin/python3 - "$build/meson-logs/testlog.json" <<'PY'
-import json, sys
-passed = failed = skipped = 0
-try:
-    lines = open(sys.argv[1]).read().splitlines()
-except OSError:
-    lines = []
-for line in lines:
-    result = json.loads(line)["result"]
-    if result in ("OK", "EXPECTEDFAIL"):
-        passed += 1
-    elif result == "SKIP":
-        skipped += 1
-    else:
-        failed += 1
-if not lines:
-    failed += 1
-print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-PY
+# the fuzz targets, briefly (build-aux/fuzz.sh), with the plain command only:
+# not under YP_SANITIZE (they have their own sanitizer build) nor when meson
+# test arguments pick a part; YP_FUZZ=0 skips them, YP_FUZZ=1 forces them
+fuzz_log=()
+if [ "${YP_FUZZ:-}" = 1 ] || { [ "${YP_FUZZ:-}" != 0 ] && [ "${YP_SANITIZE:-0}" != 1 ] \
+                                 && [ $# -eq 0 ]; }; then
+    fuzz_log=("$build/meson-logs/fuzz.tap")
+    build-aux/fuzz.sh | tee "${fuzz_log[0]}"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+fi
+
+# the last line counts test cases (unittest results, TAP lines), not programs
+/usr/bin/python3 build-aux/count-tests.py "$build/meson-logs/testlog.json" "${fuzz_log[@]}"
 exit $rc

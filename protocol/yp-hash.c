@@ -167,37 +167,39 @@ yp_hex_encode(const uint8_t *in, size_t len, char *out)
 }
 
 int
-yp_proof_compute_fd(int fd, const uint8_t *nonce, size_t nonce_len,
-                    const yp_range_t *ranges, size_t n_ranges, char hex[65])
+yp_proof_compute_fd(int fd, const uint8_t *nonce, size_t nonce_len, char hex[65],
+                    uint64_t *size)
 {
-    uint8_t buf[64 * 1024];
-    yp_sha256_t *ctx = yp_sha256_new();
+    uint8_t *buf = malloc(YP_HASH_BUFFER);
+    yp_sha256_t *ctx;
+    uint64_t off = 0;
     int rc = 0;
 
+    if (buf == NULL) {
+        return -ENOMEM;
+    }
+    ctx = yp_sha256_new();
     yp_sha256_update(ctx, nonce, nonce_len);
-    for (size_t i = 0; i < n_ranges && rc == 0; i++) {
-        uint64_t off = ranges[i].offset;
-        uint64_t left = ranges[i].length;
+    for (;;) {
+        ssize_t n = pread(fd, buf, YP_HASH_BUFFER, (off_t) off);
 
-        while (left > 0) {
-            size_t want = left < sizeof(buf) ? (size_t) left : sizeof(buf);
-            ssize_t n = pread(fd, buf, want, (off_t) off);
-
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                rc = n < 0 ? -errno : -EINVAL;
-                break;
-            }
-            yp_sha256_update(ctx, buf, (size_t) n);
-            off += (uint64_t) n;
-            left -= (uint64_t) n;
+        if (n < 0 && errno == EINTR) {
+            continue;
         }
+        if (n <= 0) {
+            rc = n < 0 ? -errno : 0;
+            break;
+        }
+        yp_sha256_update(ctx, buf, (size_t) n);
+        off += (uint64_t) n;
     }
     if (rc == 0) {
         yp_sha256_finish_hex(ctx, hex);
+        if (size != NULL) {
+            *size = off;
+        }
     }
     yp_sha256_free(ctx);
+    free(buf);
     return rc;
 }

@@ -33,19 +33,15 @@ bool         yp_sha256_hex_is_valid(const char *hex);
 bool         yp_hex_decode(const char *hex, uint8_t *out, size_t len);
 void         yp_hex_encode(const uint8_t *in, size_t len, char *out);
 
-typedef struct {
-    uint64_t offset;
-    uint64_t length;
-} yp_range_t;
-
 /*
  * The proof of possession: lower-case hex SHA-256 of NONCE followed by the
- * bytes of each range of FD, in order (read with pread, the fd's offset is
- * untouched). Returns 0, -errno on a read error, or -EINVAL when a range lies
- * beyond the end of the file. The server computes it from the blob it holds;
- * the client from its local file.
+ * whole content of FD (read with pread from offset 0, the fd's offset is
+ * untouched). It depends on every byte, so knowing all of a file but a small
+ * secret part of it is worth nothing. Returns 0 or -errno on a read error.
+ * *SIZE (may be NULL) gets the number of bytes read. The server computes it
+ * from the blob it holds; the client from its local file.
  */
-int          yp_proof_compute_fd(int fd, const uint8_t *nonce, size_t nonce_len,
-                                 const yp_range_t *ranges, size_t n_ranges, char hex[65]);
+int          yp_proof_compute_fd(int fd, const uint8_t *nonce, size_t nonce_len, char hex[65],
+                                 uint64_t *size);
 
 #endif

@@ -5,6 +5,23 @@
 
 #include "yp-name.h"
 
+/*
+ * Characters that render as nothing or reorder what follows, so that
+ * "invoice\u202Efdp.exe" shows as "invoiceexe.pdf". The zero-width
+ * joiners U+200C and U+200D stay allowed: Persian, Indic scripts and emoji
+ * sequences need them, and they cannot reorder text.
+ */
+static bool
+yp_char_is_deceptive(gunichar c)
+{
+    return c == 0x200B                      /* zero-width space */
+           || c == 0x200E || c == 0x200F    /* left-to-right / right-to-left marks */
+           || (c >= 0x202A && c <= 0x202E)  /* embeddings and overrides */
+           || (c >= 0x2060 && c <= 0x2064)  /* word joiner, invisible operators */
+           || (c >= 0x2066 && c <= 0x2069)  /* isolates */
+           || c == 0xFEFF;                  /* byte order mark, zero-width no-break space */
+}
+
 bool
 yp_name_is_valid(const char *name, size_t len)
 {
@@ -23,7 +40,18 @@ yp_name_is_valid(const char *name, size_t len)
             return false;
         }
     }
+    for (const char *p = name; p < name + len; p = g_utf8_next_char(p)) {
+        if (yp_char_is_deceptive(g_utf8_get_char(p))) {
+            return false;
+        }
+    }
     return true;
+}
+
+char *
+yp_name_key(const char *name)
+{
+    return g_utf8_normalize(name, -1, G_NORMALIZE_NFC);
 }
 
 bool

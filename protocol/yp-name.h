@@ -13,8 +13,15 @@
 
 /* True when NAME (LEN bytes, not necessarily NUL-terminated) is a valid
  * file or folder name: UTF-8, 1..255 bytes, no '/', NUL or control
- * character, not "." or "..". */
+ * character, no invisible character that makes a name look like another
+ * (bidirectional overrides and isolates, zero-width space, word joiner,
+ * byte order mark), not "." or "..". */
 bool yp_name_is_valid(const char *name, size_t len);
+
+/* The form two names are compared in: NFC. Names whose keys are equal
+ * cannot coexist in one folder; the spelling given is what is shown.
+ * NAME must be valid (yp_name_is_valid); free the result with g_free. */
+char *yp_name_key(const char *name);
 
 bool yp_username_is_valid(const char *username);
 

@@ -24,7 +24,6 @@
 #define YP_CHANGES_LIMIT_MAX    1000
 #define YP_SHA256_HEX_LEN       64
 #define YP_PROOF_NONCE_LEN      16      /* raw bytes; sent as 32 hex characters */
-#define YP_PROOF_RANGES_MAX     8
 
 /*
  * The error table: X(ENUM, http status, "code", "default message").
@@ -56,9 +55,14 @@
     X(OFFSET_MISMATCH,     409, "offset_mismatch",     "The chunk does not start where the upload stands") \
     X(NO_CHALLENGE,        409, "no_challenge",        "No challenge is pending; send the bytes") \
     X(CURSOR_EXPIRED,      410, "cursor_expired",      "The change feed no longer reaches that cursor") \
+    X(LENGTH_REQUIRED,     411, "length_required",     "Send a Content-Length")        \
+    X(PRECONDITION_FAILED, 412, "precondition_failed", "The precondition does not hold") \
     X(TOO_LARGE,           413, "too_large",           "The body is too large")        \
+    X(URI_TOO_LONG,        414, "uri_too_long",        "The request line is too long") \
+    X(RANGE_NOT_SATISFIABLE, 416, "range_not_satisfiable", "The range lies outside the file") \
     X(HASH_MISMATCH,       422, "hash_mismatch",       "The content does not match its SHA-256") \
     X(RATE_LIMITED,        429, "rate_limited",        "Too many requests")            \
+    X(HEADERS_TOO_LARGE,   431, "headers_too_large",   "The request headers are too large") \
     X(INTERNAL,            500, "internal",            "The server failed")            \
     X(UNAVAILABLE,         503, "unavailable",         "The service is unavailable")   \
     X(QUOTA_EXCEEDED,      507, "quota_exceeded",      "No space left in this account")

@@ -22,21 +22,51 @@
 #include <glib.h>
 
 #include "yps-auth.h"
+#include "yps-housekeeping.h"
 #include "yps-router.h"
+#include "yps-server.h"
 
 #define YPS_WORKERS_MAX 256
 
-typedef struct {
-    char   *data_dir;
-    int     workers;
-    int64_t upload_ttl;
-    int64_t token_ttl;
-} yps_options_t;
+/* "1073741824", "512m", "10G": bytes with an optional binary suffix. */
+static bool
+yps_parse_size(const char *text, int64_t *out)
+{
+    static const char units[] = "kmgt";
+    char *end = NULL;
+    guint64 v;
+    const char *unit;
+
+    if (text == NULL || !g_ascii_isdigit(*text)) {
+        return false;
+    }
+    v = g_ascii_strtoull(text, &end, 10);
+    if (*end != '\0') {
+        unit = strchr(units, g_ascii_tolower(*end));
+        if (unit == NULL || end[1] != '\0') {
+            return false;
+        }
+        for (const char *u = units; u <= unit; u++) {
+            if (v > G_MAXINT64 / 1024) {
+                return false;
+            }
+            v *= 1024;
+        }
+    }
+    if (v > G_MAXINT64) {
+        return false;
+    }
+    *out = (int64_t) v;
+    return true;
+}
 
 static bool
 yps_parse_options(int argc, char **argv, yps_options_t *opt)
 {
-    gint64 upload_ttl = 24 * 3600, token_ttl = 30 * 24 * 3600;
+    gint64 upload_ttl = 24 * 3600, token_ttl = 30 * 24 * 3600, budget = 60;
+    gint64 retention = 90 * 24 * 3600;
+    gint64 housekeeping = 60;
+    g_autofree char *quota = NULL, *instant_min = NULL;
     GOptionEntry entries[] = {
         { "data", 'd', 0, G_OPTION_ARG_FILENAME, &opt->data_dir, "Data folder", "DIR" },
         { "workers", 'w', 0, G_OPTION_ARG_INT, &opt->workers,
@@ -44,68 +74,88 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
         { "upload-ttl", 0, 0, G_OPTION_ARG_INT64, &upload_ttl,
           "Seconds an untouched upload is kept", "S" },
         { "token-ttl", 0, 0, G_OPTION_ARG_INT64, &token_ttl, "Seconds a session lasts", "S" },
+        { "quota", 0, 0, G_OPTION_ARG_STRING, &quota,
+          "Space per account unless set for it (default 10g; 0: unlimited)", "SIZE" },
+        { "instant-min-size", 0, 0, G_OPTION_ARG_STRING, &instant_min,
+          "Smallest file that instant upload may match against other accounts' files "
+          "(default 4m)", "SIZE" },
+        { "instant-budget", 0, 0, G_OPTION_ARG_INT64, &budget,
+          "Instant-upload challenges per account and hour that may match other accounts' "
+          "files (default 60; 0: none)", "N" },
+        { "change-retention", 0, 0, G_OPTION_ARG_INT64, &retention,
+          "Seconds the change log keeps an entry (default 90 days)", "S" },
+        { "set-quota", 0, 0, G_OPTION_ARG_STRING, &opt->set_quota,
+          "Set USER's quota (SIZE, or 'default') and exit", "USER=SIZE" },
+        { "housekeeping-interval", 0, 0, G_OPTION_ARG_INT64, &housekeeping,
+          "Seconds between pruning expired sessions and the like (default 60)", "S" },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- Yunpan FastCGI application");
     g_autoptr(GError) error = NULL;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
+    yps_guard_config_init(&opt->guard);
+    g_option_context_add_group(ctx, yps_guard_option_group(&opt->guard));
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         fprintf(stderr, "yunpan-server: %s\n", error->message);
         return false;
     }
     if (opt->data_dir == NULL || opt->workers < 0 || opt->workers > YPS_WORKERS_MAX
-        || upload_ttl < 1 || token_ttl < 60) {
+        || upload_ttl < 1 || token_ttl < 1) {
         fprintf(stderr, "yunpan-server: --data DIR is required; --workers 0..%d; "
-                "--upload-ttl >= 1; --token-ttl >= 60\n", YPS_WORKERS_MAX);
+                "--upload-ttl >= 1; --token-ttl >= 1\n", YPS_WORKERS_MAX);
+        return false;
+    }
+    opt->quota = (int64_t) 10 << 30;
+    opt->instant_min_size = 4 << 20;
+    if ((quota && !yps_parse_size(quota, &opt->quota))
+        || (instant_min && !yps_parse_size(instant_min, &opt->instant_min_size))
+        || budget < 0 || retention < 1) {
+        fprintf(stderr, "yunpan-server: --quota and --instant-min-size take sizes such as "
+                "1073741824, 512m or 10g; --instant-budget >= 0; --change-retention >= 1\n");
+        return false;
+    }
+    if (housekeeping < 1 || !yps_guard_config_finish(&opt->guard, opt->workers, &error)) {
+        fprintf(stderr, "yunpan-server: %s\n",
+                error ? error->message : "--housekeeping-interval >= 1");
         return false;
     }
     opt->upload_ttl = upload_ttl;
     opt->token_ttl = token_ttl;
+    opt->instant_budget = budget;
+    opt->change_retention = retention;
+    opt->housekeeping_interval = housekeeping;
+    /* a sign-in vouches for its address as long as its session lasts */
+    opt->guard.trust_ttl = token_ttl;
     return true;
+}
+
+/* --set-quota USER=SIZE|default: an operator's change, made before (or
+ * while) the server runs. */
+static int
+yps_set_quota(yps_server_t *srv, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    g_autofree char *user = eq ? g_strndup(spec, (gsize) (eq - spec)) : NULL;
+    int64_t quota = -1;
+    yp_status_t st;
+
+    if (user == NULL || (strcmp(eq + 1, "default") != 0 && !yps_parse_size(eq + 1, &quota))) {
+        fprintf(stderr, "yunpan-server: --set-quota USER=SIZE or USER=default\n");
+        return 2;
+    }
+    st = srv->meta->ops->user_set_quota(srv->meta, user, quota);
+    if (st != YP_STATUS_OK) {
+        fprintf(stderr, "yunpan-server: %s: %s\n", user,
+                st == YP_STATUS_NOT_FOUND ? "no such user" : yp_status_message(st));
+        return 1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
  * Worker
  * ------------------------------------------------------------------------ */
-
-static bool
-yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
-{
-    g_autofree char *db = g_build_filename(opt->data_dir, "yunpan.db", NULL);
-    g_autofree char *blobs = g_build_filename(opt->data_dir, "blobs", NULL);
-
-    srv->data_dir = g_strdup(opt->data_dir);
-    srv->uploads_dir = g_build_filename(opt->data_dir, "uploads", NULL);
-    srv->publish_socket = g_build_filename(opt->data_dir, "run", "publish.sock", NULL);
-    srv->upload_ttl = opt->upload_ttl;
-    srv->token_ttl = opt->token_ttl;
-    if (g_mkdir_with_parents(srv->uploads_dir, 0700) != 0) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",
-                    srv->uploads_dir, g_strerror(errno));
-        return false;
-    }
-    srv->meta = yps_meta_sqlite_open(db, error);
-    if (srv->meta == NULL) {
-        return false;
-    }
-    srv->blob = yps_blob_fs_open(blobs, error);
-    return srv->blob != NULL;
-}
-
-static void
-yps_server_close(yps_server_t *srv)
-{
-    if (srv->meta) {
-        srv->meta->ops->close(srv->meta);
-    }
-    if (srv->blob) {
-        srv->blob->ops->close(srv->blob);
-    }
-    g_free(srv->data_dir);
-    g_free(srv->uploads_dir);
-    g_free(srv->publish_socket);
-}
 
 static int
 yps_worker_main(const yps_options_t *opt)
@@ -124,6 +174,7 @@ yps_worker_main(const yps_options_t *opt)
     while (FCGX_Accept_r(&request) >= 0) {
         yps_dispatch(&srv, &request);
         FCGX_Finish_r(&request);
+        yps_run_deferred(&srv);
     }
     yps_server_close(&srv);
     return 0;
@@ -156,7 +207,7 @@ yps_sweep_leftovers(yps_server_t *srv)
 
     srv->blob->ops->sweep(srv->blob, yps_blob_referenced, srv->meta, &blobs);
     while (dir && (name = g_dir_read_name(dir)) != NULL) {
-        g_autofree char *id = g_str_has_suffix(name, ".part")
+        g_autofree char *id = g_str_has_suffix(name, ".part") || g_str_has_suffix(name, ".lock")
                               ? g_strndup(name, strlen(name) - 5) : NULL;
         g_autofree char *path = g_build_filename(srv->uploads_dir, name, NULL);
 
@@ -208,13 +259,27 @@ yps_write_pid_file(const yps_options_t *opt)
     }
 }
 
-/* Replaces workers that die until SIGTERM or SIGINT, then stops them all. */
+/* Waits for a signal in MASK until DEADLINE (monotonic µs); -1 on timeout. */
+static int
+yps_wait_signal(const sigset_t *mask, gint64 deadline)
+{
+    gint64 left = MAX(deadline - g_get_monotonic_time(), 0);
+    struct timespec timeout = { .tv_sec = left / G_USEC_PER_SEC,
+                                .tv_nsec = (left % G_USEC_PER_SEC) * 1000 };
+
+    return sigtimedwait(mask, NULL, &timeout);
+}
+
+/* Replaces workers that die until SIGTERM or SIGINT, then stops them all;
+ * starts the housekeeping child every opt->housekeeping_interval seconds. */
 static int
 yps_master_main(const yps_options_t *opt)
 {
     pid_t workers[YPS_WORKERS_MAX] = { 0 };
     sigset_t mask, old_mask;
     time_t window = time(NULL);
+    gint64 chores = g_get_monotonic_time() + opt->housekeeping_interval * G_USEC_PER_SEC;
+    pid_t housekeeper = 0;
     int respawns = 0;
 
     sigemptyset(&mask);
@@ -228,14 +293,25 @@ yps_master_main(const yps_options_t *opt)
         workers[i] = yps_spawn_worker(opt, &old_mask);
     }
     for (;;) {
-        int sig = sigwaitinfo(&mask, NULL);
+        int sig = yps_wait_signal(&mask, chores);
         pid_t pid;
         int status;
 
         if (sig == SIGTERM || sig == SIGINT) {
             break;
         }
+        if (sig < 0 && g_get_monotonic_time() >= chores) {
+            /* the last round still running means it is slow: skip one */
+            if (housekeeper <= 0) {
+                housekeeper = yps_housekeeping_spawn(opt, &old_mask);
+            }
+            chores = g_get_monotonic_time() + opt->housekeeping_interval * G_USEC_PER_SEC;
+        }
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid == housekeeper) {
+                housekeeper = 0;
+                continue;
+            }
             for (int i = 0; i < opt->workers; i++) {
                 if (workers[i] != pid) {
                     continue;
@@ -260,6 +336,9 @@ yps_master_main(const yps_options_t *opt)
         if (workers[i] > 0) {
             kill(workers[i], SIGTERM);
         }
+    }
+    if (housekeeper > 0) {
+        kill(housekeeper, SIGTERM);
     }
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
     }
@@ -286,6 +365,11 @@ main(int argc, char **argv)
         fprintf(stderr, "yunpan-server: %s\n", error->message);
         yps_server_close(&srv);
         return 1;
+    }
+    if (opt.set_quota != NULL) {
+        rc = yps_set_quota(&srv, opt.set_quota);
+        yps_server_close(&srv);
+        return rc;
     }
     yps_sweep_leftovers(&srv);
     yps_server_close(&srv);

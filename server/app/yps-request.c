@@ -186,6 +186,11 @@ yps_body_string(yps_req_t *r, const char *name, bool required, const char **out)
     if (json_node_get_value_type(node) != G_TYPE_STRING) {
         return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "%s: expected a string", name);
     }
+    /* json-glib decodes a lone surrogate escape ("\ud800") into bytes that
+     * are not UTF-8; nothing past this point has to cope with them */
+    if (!g_utf8_validate(json_node_get_string(node), -1, NULL)) {
+        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "%s: not valid UTF-8", name);
+    }
     *out = json_node_get_string(node);
     return YP_STATUS_OK;
 }
@@ -245,12 +250,15 @@ yps_put(yps_req_t *r, const char *data, size_t len)
 static JsonObject *
 yps_error_object(yps_req_t *r, yp_status_t status)
 {
+    /* a message may quote what the client sent, or be cut mid-character */
+    g_autofree char *message = g_utf8_make_valid(r->message[0] ? r->message
+                                                                 : yp_status_message(status),
+                                                  -1);
     JsonObject *outer = json_object_new();
     JsonObject *error = r->error_extra ? json_object_ref(r->error_extra) : json_object_new();
 
     json_object_set_string_member(error, "code", yp_status_code(status));
-    json_object_set_string_member(error, "message",
-                                  r->message[0] ? r->message : yp_status_message(status));
+    json_object_set_string_member(error, "message", message);
     json_object_set_object_member(outer, "error", error);
     return outer;
 }
@@ -282,6 +290,13 @@ yps_respond(yps_req_t *r, yp_status_t status)
     if (r->headers && status == YP_STATUS_OK) {
         yps_put(r, r->headers->str, r->headers->len);
     }
+    /* an error that says when to come back says it to HTTP clients too */
+    if (status != YP_STATUS_OK && r->error_extra
+        && json_object_has_member(r->error_extra, "retry_after")) {
+        n = snprintf(head, sizeof(head), "Retry-After: %" G_GINT64_FORMAT "\r\n",
+                     json_object_get_int_member(r->error_extra, "retry_after"));
+        yps_put(r, head, (size_t) n);
+    }
     if (body) {
         n = snprintf(head, sizeof(head), "Content-Length: %zu\r\n", body_len + 1);
         yps_put(r, head, (size_t) n);
@@ -290,6 +305,33 @@ yps_respond(yps_req_t *r, yp_status_t status)
     if (body) {
         yps_put(r, body, body_len);
         yps_put(r, "\n", 1);
+    }
+}
+
+typedef struct {
+    yps_deferred_fn_t fn;
+    void             *data;
+} yps_deferred_t;
+
+void
+yps_defer(yps_req_t *r, yps_deferred_fn_t fn, void *data)
+{
+    yps_deferred_t d = { fn, data };
+
+    if (r->srv->deferred == NULL) {
+        r->srv->deferred = g_array_new(FALSE, FALSE, sizeof(yps_deferred_t));
+    }
+    g_array_append_val(r->srv->deferred, d);
+}
+
+void
+yps_run_deferred(yps_server_t *srv)
+{
+    while (srv->deferred != NULL && srv->deferred->len > 0) {
+        yps_deferred_t d = g_array_index(srv->deferred, yps_deferred_t, 0);
+
+        g_array_remove_index(srv->deferred, 0);
+        d.fn(d.data);
     }
 }
 

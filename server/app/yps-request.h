@@ -18,16 +18,26 @@
 
 #include "yp-protocol.h"
 #include "yps-blob.h"
+#include "yps-limits.h"
 #include "yps-meta.h"
 
+typedef void (*yps_deferred_fn_t)(void *data);
+
 typedef struct {
-    char       *data_dir;
-    char       *uploads_dir;
-    char       *publish_socket;
-    int64_t     upload_ttl;
-    int64_t     token_ttl;
-    yps_meta_t *meta;
-    yps_blob_t *blob;
+    char         *data_dir;
+    char         *uploads_dir;
+    char         *publish_socket;
+    int64_t       upload_ttl;
+    int64_t       token_ttl;
+    int64_t       default_quota;    /* bytes per account unless it has its own; 0: none */
+    int64_t       instant_min_size; /* smaller files dedupe only against their owner's */
+    int64_t       instant_budget;   /* cross-user challenges per account and hour; 0: none */
+    int64_t       change_retention; /* seconds the change log keeps an entry */
+    yps_meta_t   *meta;
+    yps_blob_t   *blob;
+    yps_limits_t *limits;
+    struct yps_guard_s *guard;      /* sign-in defences (auth/yps-guard.h) */
+    GArray       *deferred;         /* yps_deferred_t: work for after the reply */
 } yps_server_t;
 
 typedef struct {
@@ -79,6 +89,12 @@ bool        yps_body_has(yps_req_t *r, const char *name);
 
 /* Reads and parses the JSON body (at most YP_JSON_BODY_MAX bytes). */
 yp_status_t yps_read_json_body(yps_req_t *r);
+
+/* Runs FN(DATA) once the reply has gone out (the worker calls
+ * yps_run_deferred after finishing the request): work the client must not
+ * wait for, or must not be able to time. */
+void        yps_defer(yps_req_t *r, yps_deferred_fn_t fn, void *data);
+void        yps_run_deferred(yps_server_t *srv);
 
 /* Writes the reply for STATUS to the FastCGI stream. */
 void        yps_respond(yps_req_t *r, yp_status_t status);

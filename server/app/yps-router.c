@@ -25,6 +25,8 @@ static const yps_route_t yps_routes[] = {
     { "POST",   API "/account/register",   yps_handle_register,      YPS_ROUTE_PUBLIC | YPS_ROUTE_JSON },
     { "POST",   API "/account/login",      yps_handle_login,         YPS_ROUTE_PUBLIC | YPS_ROUTE_JSON },
     { "POST",   API "/account/logout",     yps_handle_logout,        0 },
+    { "POST",   API "/account/logout-all", yps_handle_logout_all,    0 },
+    { "POST",   API "/account/password",   yps_handle_password,      YPS_ROUTE_JSON },
     { "GET",    API "/account/whoami",     yps_handle_whoami,        YPS_ROUTE_READ },
     { "GET",    API "/files/list",         yps_handle_list,          YPS_ROUTE_READ },
     { "GET",    API "/files/stat",         yps_handle_stat,          YPS_ROUTE_READ },
@@ -40,6 +42,9 @@ static const yps_route_t yps_routes[] = {
     { "GET",    API "/changes",            yps_handle_changes,       YPS_ROUTE_READ },
     /* authenticates by itself: it answers nchan, not a client */
     { "GET",    "/_auth/events",           yps_handle_events_auth,   YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
+    /* nginx asks before it reads a chunk's body, and for the reason it refused */
+    { "GET",    "/_auth/upload",           yps_handle_upload_auth,   YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
+    { "GET",    "/_auth/upload-refused",   yps_handle_upload_refused, YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
 };
 
 #undef API

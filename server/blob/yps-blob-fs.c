@@ -76,34 +76,61 @@ yps_blob_fs_unlock(yps_blob_t *blob)
     flock(YPS_BLOB_FS(blob)->lock_fd, LOCK_UN);
 }
 
+/* Gives the inode behind FD the name PATH (which must not exist). */
 static bool
-yps_blob_fs_put(yps_blob_t *blob, const char *path, const char *sha256, bool *added,
+yps_link_fd(int fd, const char *path, GError **error)
+{
+    char proc[64];
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0) {
+        return yps_set_errno(error, errno, "link", path);
+    }
+    return true;
+}
+
+static bool
+yps_blob_fs_put(yps_blob_t *blob, int fd, const char *sha256, bool *added, int *previous,
                 GError **error)
 {
     yps_blob_fs_t *fs = YPS_BLOB_FS(blob);
     g_autofree char *target = yps_blob_fs_path(fs, sha256);
     g_autofree char *dir = g_path_get_dirname(target);
     g_autofree char *parent = g_path_get_dirname(dir);
+    g_autofree char *temp = NULL;
+    int old;
 
     *added = false;
-    if (access(target, F_OK) == 0) {
-        /* same bytes are already stored: keep the one that is durable */
-        unlink(path);
-        return true;
-    }
+    *previous = -1;
     if (g_mkdir_with_parents(dir, 0700) != 0) {
         return yps_set_errno(error, errno, "mkdir", dir);
     }
-    if (!yps_fsync_path(path, error)) {
+    if (fsync(fd) != 0) {
+        return yps_set_errno(error, errno, "fsync", target);
+    }
+    /* link the verified inode itself, never a path someone could swap */
+    temp = g_strdup_printf("%s.%08x.tmp", target, g_random_int());
+    if (!yps_link_fd(fd, temp, error)) {
         return false;
     }
-    if (rename(path, target) != 0) {
-        return yps_set_errno(error, errno, "rename", target);
+    old = open(target, O_RDONLY | O_CLOEXEC);
+    if (rename(temp, target) != 0) {
+        int err = errno;
+
+        unlink(temp);
+        if (old >= 0) {
+            close(old);
+        }
+        return yps_set_errno(error, err, "rename", target);
     }
     if (!yps_fsync_path(dir, error) || !yps_fsync_path(parent, error)) {
+        if (old >= 0) {
+            close(old);
+        }
         return false;
     }
-    *added = true;
+    *added = old < 0;
+    *previous = old;
     return true;
 }
 

@@ -23,9 +23,16 @@ typedef struct {
     void (*close)(yps_blob_t *blob);
     bool (*lock)(yps_blob_t *blob, GError **error);
     void (*unlock)(yps_blob_t *blob);
-    /* Makes the complete, verified file at PATH the blob SHA256, durably,
-     * consuming PATH. *ADDED tells whether the store did not hold it. */
-    bool (*put)(yps_blob_t *blob, const char *path, const char *sha256, bool *added,
+    /* Makes the content of open file FD, which the caller has just hashed to
+     * SHA256 through that same descriptor, the blob SHA256, durably: the
+     * bytes stored are exactly the bytes verified, whatever happens to the
+     * file's name meanwhile. A blob already stored under that name is
+     * replaced, since a verified upload is never worse than what is there
+     * and a blob that was damaged or planted is repaired that way; *PREVIOUS
+     * then gets a descriptor of the replaced file (else -1) so the caller can
+     * check it later and raise the alarm. *ADDED tells whether the store did
+     * not hold SHA256 before. */
+    bool (*put)(yps_blob_t *blob, int fd, const char *sha256, bool *added, int *previous,
                 GError **error);
     bool (*remove)(yps_blob_t *blob, const char *sha256, GError **error);
     /* Opens the blob for reading (proofs of possession); -1 and ERROR if absent. */

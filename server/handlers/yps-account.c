@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * yps-account.c: registration, sign-in, sessions, and who may subscribe to
- * which event channel.
+ * yps-account.c: registration, sign-in, password change, sessions, and who
+ * may subscribe to which event channel. Every password check goes through
+ * the guard (auth/yps-guard.h) first.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "yp-name.h"
 #include "yps-auth.h"
+#include "yps-guard.h"
 #include "yps-handlers.h"
+#include "yps-notify.h"
+#include "yps-pwquality.h"
 
 static JsonObject *
 yps_user_json(int64_t id, const char *username)
@@ -36,6 +40,12 @@ yps_handle_health(yps_req_t *r)
     return YP_STATUS_OK;
 }
 
+static int64_t
+yps_now(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
 static yp_status_t
 yps_read_credentials(yps_req_t *r, const char **username, const char **password)
 {
@@ -44,13 +54,50 @@ yps_read_credentials(yps_req_t *r, const char **username, const char **password)
     return st != YP_STATUS_OK ? st : yps_body_string(r, "password", true, password);
 }
 
+/*
+ * Turns a refusal of the guard into its error: RATE_LIMITED and UNAVAILABLE
+ * say when to come back, in the Retry-After header and as "retry_after"
+ * seconds in the error object.
+ */
+static yp_status_t
+yps_fail_retry(yps_req_t *r, yp_status_t st, int64_t retry_after)
+{
+    retry_after = MAX(retry_after, 1);
+    g_clear_pointer(&r->error_extra, json_object_unref);
+    r->error_extra = json_object_new();
+    json_object_set_int_member(r->error_extra, "retry_after", retry_after);
+    if (st == YP_STATUS_RATE_LIMITED) {
+        return yps_fail(r, st, "Too many failed attempts; retry in %" G_GINT64_FORMAT " s",
+                        retry_after);
+    }
+    return yps_fail(r, st, "The server is busy checking passwords; retry in %" G_GINT64_FORMAT
+                    " s", retry_after);
+}
+
+/* Length, then strength: a new password for USERNAME, before any hashing. */
+static yp_status_t
+yps_check_new_password(yps_req_t *r, const char *password, const char *username)
+{
+    size_t len = strlen(password);
+    char why[256];
+
+    if (len < YP_PASSWORD_MIN || len > YP_PASSWORD_MAX) {
+        return YP_STATUS_WEAK_PASSWORD;
+    }
+    if (!yps_password_strong(password, username, r->srv->guard->cfg.password_min_bits, why,
+                             sizeof(why))) {
+        return yps_fail(r, YP_STATUS_WEAK_PASSWORD, "%s", why);
+    }
+    return YP_STATUS_OK;
+}
+
 yp_status_t
 yps_handle_register(yps_req_t *r)
 {
     char pwhash[crypto_pwhash_STRBYTES];
     const char *username = NULL, *password = NULL;
-    int64_t user_id = 0;
-    size_t pwlen;
+    int64_t user_id = 0, retry_after = 0;
+    bool hashed;
     yp_status_t st;
 
     if ((st = yps_read_credentials(r, &username, &password)) != YP_STATUS_OK) {
@@ -59,11 +106,17 @@ yps_handle_register(yps_req_t *r)
     if (!yp_username_is_valid(username)) {
         return YP_STATUS_INVALID_USERNAME;
     }
-    pwlen = strlen(password);
-    if (pwlen < YP_PASSWORD_MIN || pwlen > YP_PASSWORD_MAX) {
-        return YP_STATUS_WEAK_PASSWORD;
+    if ((st = yps_check_new_password(r, password, username)) != YP_STATUS_OK) {
+        return st;
     }
-    if (!yps_password_hash(password, pwhash)) {
+    st = yps_guard_register_begin(r->srv->guard, yps_param(r, "REMOTE_ADDR"), yps_now(),
+                                  &retry_after);
+    if (st != YP_STATUS_OK) {
+        return yps_fail_retry(r, st, retry_after);
+    }
+    hashed = yps_password_hash(password, pwhash);
+    yps_guard_hash_end(r->srv->guard);
+    if (!hashed) {
         return yps_fail(r, YP_STATUS_UNAVAILABLE, "Out of memory hashing the password");
     }
     st = r->srv->meta->ops->user_create(r->srv->meta, username, pwhash, &user_id);
@@ -75,12 +128,57 @@ yps_handle_register(yps_req_t *r)
     return YP_STATUS_OK;
 }
 
+/*
+ * Checks USERNAME's PASSWORD under the guard: counted per address and per
+ * account before any hashing, inside a hashing slot. On success *USER_ID,
+ * *CANONICAL are filled, and with KEEP_SLOT the hashing slot stays held for
+ * the caller's own hash (yps_guard_hash_end). Used by sign-in and by
+ * password change.
+ */
+static yp_status_t
+yps_verify_guarded(yps_req_t *r, const char *username, const char *password, bool keep_slot,
+                   int64_t *user_id, char **canonical)
+{
+    yps_meta_t *meta = r->srv->meta;
+    const char *address = yps_param(r, "REMOTE_ADDR");
+    g_autofree char *pwhash = NULL;
+    yps_guard_attempt_t attempt;
+    int64_t retry_after = 0, now = yps_now();
+    bool valid = yp_username_is_valid(username);
+    yp_status_t st;
+
+    /* a name that breaks the rules cannot exist: no hash to spend on it */
+    st = yps_guard_login_begin(r->srv->guard, address, valid ? username : NULL, now, &attempt,
+                               &retry_after);
+    if (st != YP_STATUS_OK) {
+        return yps_fail_retry(r, st, retry_after);
+    }
+    if (!valid) {
+        yps_guard_login_end(r->srv->guard, &attempt, false, now);
+        return YP_STATUS_INVALID_CREDENTIALS;
+    }
+    st = meta->ops->user_find(meta, username, user_id, canonical, &pwhash);
+    if (st != YP_STATUS_OK && st != YP_STATUS_NOT_FOUND) {
+        yps_guard_login_end(r->srv->guard, &attempt, false, now);
+        return st;
+    }
+    /* unknown users cost a verification too */
+    if (!yps_password_verify(pwhash, password) || st != YP_STATUS_OK) {
+        yps_guard_login_end(r->srv->guard, &attempt, false, now);
+        g_clear_pointer(canonical, g_free);
+        return YP_STATUS_INVALID_CREDENTIALS;
+    }
+    attempt.keep_slot = keep_slot;
+    yps_guard_login_end(r->srv->guard, &attempt, true, now);
+    return YP_STATUS_OK;
+}
+
 yp_status_t
 yps_handle_login(yps_req_t *r)
 {
     yps_meta_t *meta = r->srv->meta;
     const char *username = NULL, *password = NULL;
-    g_autofree char *canonical = NULL, *pwhash = NULL;
+    g_autofree char *canonical = NULL;
     char token[YPS_TOKEN_TEXT];
     uint8_t token_hash[32];
     int64_t user_id = 0, expires;
@@ -90,15 +188,11 @@ yps_handle_login(yps_req_t *r)
     if ((st = yps_read_credentials(r, &username, &password)) != YP_STATUS_OK) {
         return st;
     }
-    st = meta->ops->user_find(meta, username, &user_id, &canonical, &pwhash);
-    if (st != YP_STATUS_OK && st != YP_STATUS_NOT_FOUND) {
+    if ((st = yps_verify_guarded(r, username, password, false, &user_id, &canonical))
+        != YP_STATUS_OK) {
         return st;
     }
-    /* unknown users cost a verification too */
-    if (!yps_password_verify(pwhash, password) || st != YP_STATUS_OK) {
-        return YP_STATUS_INVALID_CREDENTIALS;
-    }
-    expires = g_get_real_time() / G_USEC_PER_SEC + r->srv->token_ttl;
+    expires = yps_now() + r->srv->token_ttl;
     yps_token_new(token, token_hash);
     if ((st = meta->ops->session_create(meta, user_id, token_hash, expires)) != YP_STATUS_OK) {
         return st;
@@ -116,23 +210,93 @@ yps_handle_logout(yps_req_t *r)
 {
     yp_status_t st = r->srv->meta->ops->session_delete(r->srv->meta, r->token_hash);
 
-    if (st == YP_STATUS_OK) {
-        yps_reply(r, 200);
+    if (st != YP_STATUS_OK) {
+        return st;
     }
-    return st;
+    /* the stream this token opened ends; the user's other devices reconnect */
+    yps_notify_close(r->srv->publish_socket, r->user_id);
+    yps_reply(r, 200);
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_handle_logout_all(yps_req_t *r)
+{
+    yp_status_t st = r->srv->meta->ops->session_delete_user(r->srv->meta, r->user_id, NULL);
+
+    if (st != YP_STATUS_OK) {
+        return st;
+    }
+    yps_notify_close(r->srv->publish_socket, r->user_id);
+    yps_reply(r, 200);
+    return YP_STATUS_OK;
+}
+
+/*
+ * POST account/password: the old password is checked under the same limits
+ * as a sign-in, the new one for strength before anything is counted; then
+ * the new hash replaces the old and every other session ends.
+ */
+yp_status_t
+yps_handle_password(yps_req_t *r)
+{
+    const char *old_password = NULL, *new_password = NULL;
+    g_autofree char *canonical = NULL;
+    char pwhash[crypto_pwhash_STRBYTES];
+    int64_t user_id = 0;
+    bool hashed;
+    yp_status_t st;
+
+    if ((st = yps_body_string(r, "old_password", true, &old_password)) != YP_STATUS_OK
+        || (st = yps_body_string(r, "new_password", true, &new_password)) != YP_STATUS_OK
+        || (st = yps_check_new_password(r, new_password, r->username)) != YP_STATUS_OK) {
+        return st;
+    }
+    if ((st = yps_verify_guarded(r, r->username, old_password, true, &user_id, &canonical))
+        != YP_STATUS_OK) {
+        return st == YP_STATUS_INVALID_CREDENTIALS
+               ? yps_fail(r, st, "The old password is wrong") : st;
+    }
+    /* the slot of the verification is still held for the new hash */
+    hashed = user_id == r->user_id && yps_password_hash(new_password, pwhash);
+    yps_guard_hash_end(r->srv->guard);
+    if (user_id != r->user_id) {
+        return YP_STATUS_UNAUTHORIZED;
+    }
+    if (!hashed) {
+        return yps_fail(r, YP_STATUS_UNAVAILABLE, "Out of memory hashing the password");
+    }
+    st = r->srv->meta->ops->user_set_password(r->srv->meta, r->user_id, pwhash, r->token_hash);
+    sodium_memzero(pwhash, sizeof(pwhash));
+    if (st != YP_STATUS_OK) {
+        return st;
+    }
+    yps_notify_close(r->srv->publish_socket, r->user_id);
+    yps_reply(r, 200);
+    return YP_STATUS_OK;
 }
 
 yp_status_t
 yps_handle_whoami(yps_req_t *r)
 {
-    int64_t root_id, cursor;
+    yps_usage_t usage = { 0 };
+    int64_t root_id, cursor, quota;
     JsonObject *reply;
     yp_status_t st = r->srv->meta->ops->user_state(r->srv->meta, r->user_id, &root_id, &cursor);
 
-    if (st != YP_STATUS_OK) {
+    if (st != YP_STATUS_OK
+        || (st = r->srv->meta->ops->user_usage(r->srv->meta, r->user_id, &usage))
+           != YP_STATUS_OK) {
         return st;
     }
+    quota = usage.quota >= 0 ? usage.quota : r->srv->default_quota;
     reply = yps_reply(r, 200);
+    json_object_set_int_member(reply, "used", usage.used);
+    if (quota > 0) {
+        json_object_set_int_member(reply, "quota", quota);
+    } else {
+        json_object_set_null_member(reply, "quota");
+    }
     json_object_set_object_member(reply, "user", yps_user_json(r->user_id, r->username));
     json_object_set_int_member(reply, "root_id", root_id);
     json_object_set_int_member(reply, "cursor", cursor);
@@ -152,9 +316,13 @@ yps_authenticate(yps_req_t *r)
     if (!yps_token_hash(header + 7, r->token_hash)) {
         return YP_STATUS_UNAUTHORIZED;
     }
-    st = r->srv->meta->ops->session_find(r->srv->meta, r->token_hash,
-                                         g_get_real_time() / G_USEC_PER_SEC, &r->user_id,
+    st = r->srv->meta->ops->session_find(r->srv->meta, r->token_hash, yps_now(), &r->user_id,
                                          &r->username, &r->token_expires);
+    if (st == YP_STATUS_TOKEN_EXPIRED) {
+        /* the store has just forgotten it, so housekeeping will not see it:
+         * end the streams it may hold now */
+        yps_notify_close(r->srv->publish_socket, r->user_id);
+    }
     return st == YP_STATUS_NOT_FOUND ? YP_STATUS_UNAUTHORIZED : st;
 }
 

@@ -151,6 +151,8 @@ yps_mkdir_parents(yps_req_t *r, const char *path, yps_node_t *node, bool *create
         *node = child;
         memset(&child, 0, sizeof(child));
     }
+    /* a folder just created comes back with its path already */
+    g_clear_pointer(&node->path, g_free);
     return meta->ops->node_path(meta, r->user_id, node->id, &node->path);
 }
 

@@ -19,6 +19,8 @@ yp_status_t yps_handle_health(yps_req_t *r);
 yp_status_t yps_handle_register(yps_req_t *r);
 yp_status_t yps_handle_login(yps_req_t *r);
 yp_status_t yps_handle_logout(yps_req_t *r);
+yp_status_t yps_handle_logout_all(yps_req_t *r);
+yp_status_t yps_handle_password(yps_req_t *r);
 yp_status_t yps_handle_whoami(yps_req_t *r);
 yp_status_t yps_handle_events_auth(yps_req_t *r);
 /* Authenticates the bearer token of R, filling r->user_id and friends. */
@@ -38,6 +40,12 @@ yp_status_t yps_handle_upload_get(yps_req_t *r);
 yp_status_t yps_handle_upload_put(yps_req_t *r);
 yp_status_t yps_handle_upload_delete(yps_req_t *r);
 yp_status_t yps_handle_upload_proof(yps_req_t *r);
+/* nginx's auth_request for a chunk, and the real answer when it refused */
+yp_status_t yps_handle_upload_auth(yps_req_t *r);
+yp_status_t yps_handle_upload_refused(yps_req_t *r);
+/* Removes uploads that expired before NOW (housekeeping, and each start);
+ * returns how many. */
+int64_t     yps_uploads_sweep(yps_server_t *srv, int64_t now);
 
 /* yps-changes.c */
 yp_status_t yps_handle_changes(yps_req_t *r);

@@ -1,46 +1,30 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * yps-uploads.c: uploads in three steps — start, prove or send bytes,
- * verify — with instant upload (秒传) guarded by a proof of possession.
+ * verify — and the admission check nginx runs before it reads a chunk.
  *
  * Bytes never cross the FastCGI socket: nginx writes each chunk's body to a
  * file under the data folder and passes its name in YP_BODY_FILE. The first
  * chunk is renamed into the upload's staging file, later ones are appended
  * with copy_file_range. Nothing enters the tree until the server has hashed
- * the whole content itself and the blob is durable.
+ * the whole content itself, through the descriptor whose inode becomes the
+ * blob, and the blob is durable. Instant upload is in yps-instant.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "yp-hash.h"
-#include "yps-handlers.h"
-
-#define YPS_PROOF_WHOLE_FILE   (64 * 1024)  /* smaller files are proven whole */
-#define YPS_PROOF_RANGE_LEN    4096
-#define YPS_PROOF_RANGES       4
-#define YPS_SIZE_MAX           ((int64_t) 1 << 53)
+#include "yps-uploads-private.h"
 
 static const char yps_empty_sha256[] =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-static int64_t
-yps_now(void)
-{
-    return g_get_real_time() / G_USEC_PER_SEC;
-}
-
-static char *
-yps_part_path(yps_req_t *r, const char *id)
-{
-    return g_strdup_printf("%s/%s.part", r->srv->uploads_dir, id);
-}
 
 static JsonObject *
 yps_upload_json(const yps_upload_t *u)
@@ -54,86 +38,32 @@ yps_upload_json(const yps_upload_t *u)
     return o;
 }
 
-static void
-yps_upload_discard(yps_req_t *r, const char *id)
-{
-    g_autofree char *part = yps_part_path(r, id);
-
-    unlink(part);
-    r->srv->meta->ops->upload_delete(r->srv->meta, id);
-}
-
-/* Removes uploads nobody touched for the configured time, with their bytes. */
-static void
-yps_sweep_expired(yps_req_t *r)
+/* Removes uploads nobody touched for the configured time, with their bytes;
+ * one that a request is working on right now is left for the next sweep. */
+int64_t
+yps_uploads_sweep(yps_server_t *srv, int64_t now)
 {
     g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    yps_req_t r = { .srv = srv };
+    int64_t removed = 0;
 
-    if (r->srv->meta->ops->upload_expired(r->srv->meta, yps_now(), ids) != YP_STATUS_OK) {
-        return;
+    if (srv->meta->ops->upload_expired(srv->meta, now, ids) != YP_STATUS_OK) {
+        return 0;
     }
     for (guint i = 0; i < ids->len; i++) {
-        yps_upload_discard(r, g_ptr_array_index(ids, i));
-    }
-}
+        const char *id = g_ptr_array_index(ids, i);
+        g_autofree char *path = _yps_upload_path(&r, id, ".lock");
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-/* ------------------------------------------------------------------------
- * Committing a verified blob into the tree
- * ------------------------------------------------------------------------ */
-
-/*
- * Makes upload U a file. STAGED is the verified staging file to store, or
- * NULL when the content is already in the blob store (instant upload), in
- * which case it must still be there under the lock.
- */
-static yp_status_t
-yps_upload_commit(yps_req_t *r, const yps_upload_t *u, const char *staged, bool instant)
-{
-    yps_server_t *srv = r->srv;
-    g_autoptr(GPtrArray) orphans = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) error = NULL;
-    g_auto(yps_node_t) node = { 0 };
-    JsonObject *reply;
-    bool added = false;
-    int64_t blob_size;
-    yp_status_t st;
-
-    if (!srv->blob->ops->lock(srv->blob, &error)) {
-        return yps_fail(r, YP_STATUS_INTERNAL, "%s", error->message);
-    }
-    if (staged == NULL) {
-        st = srv->meta->ops->blob_find(srv->meta, u->sha256, &blob_size);
-        if (st == YP_STATUS_NOT_FOUND) {
-            st = yps_fail(r, YP_STATUS_NO_CHALLENGE, "The content is gone; send the bytes");
+        if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            _yps_upload_discard(&r, id);
+            removed++;
         }
-    } else if (!srv->blob->ops->put(srv->blob, staged, u->sha256, &added, &error)) {
-        st = yps_fail(r, YP_STATUS_INTERNAL, "%s", error->message);
-    } else {
-        st = YP_STATUS_OK;
-    }
-    if (st == YP_STATUS_OK) {
-        st = srv->meta->ops->file_commit(srv->meta, u->user_id, u->parent_id, u->name,
-                                         u->if_version, u->sha256, u->size, u->mtime, yps_now(),
-                                         &node, orphans);
-        if (st == YP_STATUS_OK) {
-            yps_remove_orphans(r, orphans);
-        } else if (added) {
-            /* nothing refers to the blob we just stored */
-            srv->blob->ops->remove(srv->blob, u->sha256, NULL);
+        if (fd >= 0) {
+            close(fd);
         }
     }
-    srv->blob->ops->unlock(srv->blob);
-    if (st != YP_STATUS_OK) {
-        return st;
-    }
-    if (u->id[0] != '\0') {
-        srv->meta->ops->upload_delete(srv->meta, u->id);
-    }
-    yps_committed(r, node.version);
-    reply = yps_reply(r, 201);
-    json_object_set_object_member(reply, "file", yps_node_json(&node));
-    json_object_set_boolean_member(reply, "instant", instant);
-    return YP_STATUS_OK;
+    return removed;
 }
 
 /* ------------------------------------------------------------------------
@@ -164,20 +94,22 @@ yps_upload_read(yps_req_t *r, yps_upload_t *u)
     u->name = g_strdup(name);
     u->user_id = r->user_id;
     if (!has_mtime) {
-        u->mtime = yps_now();
+        u->mtime = _yps_now();
     }
     return YP_STATUS_OK;
 }
 
 /* Fails early when the destination already rules the upload out; the commit
- * checks again, since things may change while the bytes travel. */
+ * checks again, since things may change while the bytes travel. *REPLACED
+ * gets the size of the file the upload would replace. */
 static yp_status_t
-yps_upload_precheck(yps_req_t *r, const yps_upload_t *u)
+yps_upload_precheck(yps_req_t *r, const yps_upload_t *u, int64_t *replaced)
 {
     g_auto(yps_node_t) cur = { 0 };
     yp_status_t st = r->srv->meta->ops->node_child(r->srv->meta, r->user_id, u->parent_id,
                                                    u->name, &cur);
 
+    *replaced = 0;
     if (st == YP_STATUS_NOT_FOUND) {
         return u->if_version == 0 ? YP_STATUS_OK
                                   : yps_fail(r, YP_STATUS_CONFLICT, "The file to replace is gone");
@@ -198,71 +130,55 @@ yps_upload_precheck(yps_req_t *r, const yps_upload_t *u)
         return yps_fail(r, YP_STATUS_CONFLICT, "The file is at version %" G_GINT64_FORMAT,
                         cur.version);
     }
+    *replaced = cur.size;
     return YP_STATUS_OK;
 }
 
-static uint64_t
-yps_random_below(uint64_t bound)
+/* The account's files, plus what its uploads in progress will add, plus
+ * this one, must fit its quota: a declared size that cannot fit is refused
+ * before any byte is sent. */
+static yp_status_t
+yps_upload_fits(yps_req_t *r, const yps_upload_t *u, int64_t replaced)
 {
-    uint64_t v;
+    yps_usage_t usage = { 0 };
+    int64_t quota;
+    yp_status_t st = r->srv->meta->ops->user_usage(r->srv->meta, r->user_id, &usage);
 
-    randombytes_buf(&v, sizeof(v));
-    return bound ? v % bound : 0;
-}
-
-/* A fresh challenge for content of SIZE bytes: a nonce and ranges the
- * client must hash; stored as JSON and returned as an object. */
-static JsonObject *
-yps_challenge_new(int64_t size)
-{
-    uint8_t nonce[YP_PROOF_NONCE_LEN];
-    char nonce_hex[2 * YP_PROOF_NONCE_LEN + 1];
-    JsonObject *challenge = json_object_new();
-    JsonArray *ranges = json_array_new();
-    int n = size <= YPS_PROOF_WHOLE_FILE ? 1 : YPS_PROOF_RANGES;
-
-    randombytes_buf(nonce, sizeof(nonce));
-    yp_hex_encode(nonce, sizeof(nonce), nonce_hex);
-    for (int i = 0; i < n; i++) {
-        JsonObject *range = json_object_new();
-        int64_t len = n == 1 ? size : YPS_PROOF_RANGE_LEN;
-        int64_t off = n == 1 ? 0 : (int64_t) yps_random_below((uint64_t) (size - len + 1));
-
-        json_object_set_int_member(range, "offset", off);
-        json_object_set_int_member(range, "length", len);
-        json_array_add_object_element(ranges, range);
+    if (st != YP_STATUS_OK) {
+        return st;
     }
-    json_object_set_string_member(challenge, "nonce", nonce_hex);
-    json_object_set_array_member(challenge, "ranges", ranges);
-    return challenge;
+    quota = _yps_quota(r, &usage);
+    if (quota > 0 && usage.used + usage.reserved + u->size - replaced > quota) {
+        r->error_extra = json_object_new();
+        json_object_set_int_member(r->error_extra, "used", usage.used);
+        json_object_set_int_member(r->error_extra, "reserved", usage.reserved);
+        json_object_set_int_member(r->error_extra, "quota", quota);
+        return yps_fail(r, YP_STATUS_QUOTA_EXCEEDED,
+                        "%" G_GINT64_FORMAT " more bytes do not fit the quota of %"
+                        G_GINT64_FORMAT, u->size - replaced, quota);
+    }
+    return YP_STATUS_OK;
 }
 
-static char *
-yps_object_to_string(JsonObject *object)
-{
-    g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
-
-    json_node_set_object(node, object);
-    return json_to_string(node, FALSE);
-}
-
+/* Empty content needs no bytes and no proof: everybody knows it. */
 static yp_status_t
 yps_upload_create_empty(yps_req_t *r, yps_upload_t *u)
 {
-    g_autofree char *staged = NULL;
+    yp_status_t st;
     int fd;
 
     if (strcmp(u->sha256, yps_empty_sha256) != 0) {
         return yps_fail(r, YP_STATUS_HASH_MISMATCH, "Empty content has another SHA-256");
     }
-    staged = g_strdup_printf("%s/empty-%08x.part", r->srv->uploads_dir, randombytes_random());
-    fd = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    fd = open(r->srv->uploads_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0) {
-        return yps_fail(r, YP_STATUS_INTERNAL, "cannot create %s: %s", staged, g_strerror(errno));
+        return yps_fail(r, YP_STATUS_INTERNAL, "cannot create an empty file in %s: %s",
+                        r->srv->uploads_dir, g_strerror(errno));
     }
-    close(fd);
     u->id[0] = '\0';
-    return yps_upload_commit(r, u, staged, true);
+    st = _yps_upload_commit(r, u, fd, true);
+    close(fd);
+    return st;
 }
 
 yp_status_t
@@ -272,30 +188,36 @@ yps_handle_upload_start(yps_req_t *r)
     g_auto(yps_upload_t) u = { 0 };
     g_autoptr(JsonObject) challenge = NULL;
     uint8_t id[16];
-    int64_t blob_size;
+    int64_t replaced = 0;
     JsonObject *reply;
     yp_status_t st;
 
     if ((st = yps_upload_read(r, &u)) != YP_STATUS_OK
-        || (st = yps_upload_precheck(r, &u)) != YP_STATUS_OK) {
+        || (st = yps_upload_precheck(r, &u, &replaced)) != YP_STATUS_OK
+        || (st = yps_upload_fits(r, &u, replaced)) != YP_STATUS_OK) {
         return st;
     }
-    yps_sweep_expired(r);
+    yps_uploads_sweep(r->srv, _yps_now());
     if (u.size == 0) {
         return yps_upload_create_empty(r, &u);
     }
-    st = meta->ops->blob_find(meta, u.sha256, &blob_size);
-    if (st != YP_STATUS_OK && st != YP_STATUS_NOT_FOUND) {
-        return st;
-    }
-    if (st == YP_STATUS_OK && blob_size == u.size) {
-        challenge = yps_challenge_new(u.size);
-        u.challenge = yps_object_to_string(challenge);
+    challenge = _yps_instant_offer(r, &u);
+    if (challenge) {
+        g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+
+        json_node_set_object(node, challenge);
+        u.challenge = json_to_string(node, FALSE);
     }
     randombytes_buf(id, sizeof(id));
     yp_hex_encode(id, sizeof(id), u.id);
-    u.expires = yps_now() + r->srv->upload_ttl;
+    u.expires = _yps_now() + r->srv->upload_ttl;
+    if ((st = _yps_upload_lock_create(r, u.id)) != YP_STATUS_OK) {
+        return st;
+    }
     if ((st = meta->ops->upload_create(meta, &u)) != YP_STATUS_OK) {
+        g_autofree char *lock = _yps_upload_path(r, u.id, ".lock");
+
+        unlink(lock);
         return st;
     }
     reply = yps_reply(r, 201);
@@ -304,78 +226,6 @@ yps_handle_upload_start(yps_req_t *r)
         json_object_set_object_member(reply, "challenge", json_object_ref(challenge));
     }
     return YP_STATUS_OK;
-}
-
-/* ------------------------------------------------------------------------
- * Proof of possession
- * ------------------------------------------------------------------------ */
-
-/* Computes the proof the stored blob gives for CHALLENGE (JSON text). */
-static yp_status_t
-yps_expected_proof(yps_req_t *r, const char *sha256, const char *challenge, char hex[65])
-{
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    yp_range_t ranges[YP_PROOF_RANGES_MAX];
-    uint8_t nonce[YP_PROOF_NONCE_LEN];
-    JsonObject *obj;
-    JsonArray *array;
-    guint n;
-    int fd, rc;
-
-    if (!json_parser_load_from_data(parser, challenge, -1, NULL)) {
-        return yps_fail(r, YP_STATUS_INTERNAL, "stored challenge is corrupt");
-    }
-    obj = json_node_get_object(json_parser_get_root(parser));
-    array = json_object_get_array_member(obj, "ranges");
-    n = MIN(json_array_get_length(array), YP_PROOF_RANGES_MAX);
-    if (!yp_hex_decode(json_object_get_string_member(obj, "nonce"), nonce, sizeof(nonce))) {
-        return yps_fail(r, YP_STATUS_INTERNAL, "stored challenge is corrupt");
-    }
-    for (guint i = 0; i < n; i++) {
-        JsonObject *range = json_array_get_object_element(array, i);
-
-        ranges[i].offset = (uint64_t) json_object_get_int_member(range, "offset");
-        ranges[i].length = (uint64_t) json_object_get_int_member(range, "length");
-    }
-    fd = r->srv->blob->ops->open(r->srv->blob, sha256, NULL);
-    if (fd < 0) {
-        return yps_fail(r, YP_STATUS_NO_CHALLENGE, "The content is gone; send the bytes");
-    }
-    rc = yp_proof_compute_fd(fd, nonce, sizeof(nonce), ranges, n, hex);
-    close(fd);
-    return rc == 0 ? YP_STATUS_OK : yps_fail(r, YP_STATUS_INTERNAL, "cannot read the blob");
-}
-
-yp_status_t
-yps_handle_upload_proof(yps_req_t *r)
-{
-    yps_meta_t *meta = r->srv->meta;
-    g_auto(yps_upload_t) u = { 0 };
-    const char *proof = NULL;
-    char expected[65];
-    yp_status_t st;
-
-    if ((st = meta->ops->upload_get(meta, r->user_id, r->arg, &u)) != YP_STATUS_OK
-        || (st = yps_body_string(r, "proof", true, &proof)) != YP_STATUS_OK) {
-        return st;
-    }
-    if (u.challenge == NULL) {
-        return YP_STATUS_NO_CHALLENGE;
-    }
-    if (!yp_sha256_hex_is_valid(proof)) {
-        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "proof: 64 lower-case hex digits");
-    }
-    /* one try per challenge: spend it before looking at the answer */
-    if ((st = meta->ops->upload_set_challenge(meta, u.id, NULL)) != YP_STATUS_OK) {
-        return st == YP_STATUS_NOT_FOUND ? YP_STATUS_NO_CHALLENGE : st;
-    }
-    if ((st = yps_expected_proof(r, u.sha256, u.challenge, expected)) != YP_STATUS_OK) {
-        return st;
-    }
-    if (sodium_memcmp(expected, proof, 64) != 0) {
-        return YP_STATUS_PROOF_FAILED;
-    }
-    return yps_upload_commit(r, &u, NULL, true);
 }
 
 /* ------------------------------------------------------------------------
@@ -430,7 +280,7 @@ yps_append_chunk(const char *body, const char *part, int64_t offset, int64_t len
 static yp_status_t
 yps_store_chunk(yps_req_t *r, const yps_upload_t *u, const char *body, int64_t len, bool last)
 {
-    g_autofree char *part = yps_part_path(r, u->id);
+    g_autofree char *part = _yps_upload_path(r, u->id, ".part");
     bool ok;
     int fd;
 
@@ -461,63 +311,84 @@ yps_offset_mismatch(yps_req_t *r, const yps_upload_t *u)
 }
 
 /*
- * Hashes staging file FD. It is ours alone (nothing else writes or truncates
- * it), so it can be mapped: no copy into a buffer, which is measurably faster
- * than read() on the largest cost of an upload. Falls back to read() where
- * mapping fails.
+ * The last byte arrived: hash the staging file through one descriptor and
+ * store that descriptor's inode, or throw everything away. Reading (never
+ * mapping) the file means no other request's truncation can fault this one.
  */
-static int
-yps_hash_staged(int fd, char hex[65], uint64_t *size)
-{
-    struct stat st;
-    yp_sha256_t *ctx;
-    void *map;
-
-    if (fstat(fd, &st) != 0) {
-        return -errno;
-    }
-    if (st.st_size == 0) {
-        return yp_sha256_fd(fd, hex, size);
-    }
-    map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-        return yp_sha256_fd(fd, hex, size);
-    }
-    (void) madvise(map, (size_t) st.st_size, MADV_SEQUENTIAL);
-    ctx = yp_sha256_new();
-    yp_sha256_update(ctx, map, (size_t) st.st_size);
-    yp_sha256_finish_hex(ctx, hex);
-    yp_sha256_free(ctx);
-    munmap(map, (size_t) st.st_size);
-    *size = (uint64_t) st.st_size;
-    return 0;
-}
-
-/* The last byte arrived: hash everything and commit, or throw it away. */
 static yp_status_t
 yps_upload_finish(yps_req_t *r, yps_upload_t *u)
 {
-    g_autofree char *part = yps_part_path(r, u->id);
+    g_autofree char *part = _yps_upload_path(r, u->id, ".part");
     char actual[65];
     uint64_t size = 0;
     int fd = open(part, O_RDONLY | O_CLOEXEC);
-    int rc = fd < 0 ? -errno : yps_hash_staged(fd, actual, &size);
+    int rc = fd < 0 ? -errno : yp_sha256_fd(fd, actual, &size);
     yp_status_t st;
 
-    if (fd >= 0) {
-        close(fd);
-    }
     if (rc != 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
         return yps_fail(r, YP_STATUS_INTERNAL, "cannot hash the upload: %s", g_strerror(-rc));
     }
     if ((int64_t) size != u->size || strcmp(actual, u->sha256) != 0) {
-        yps_upload_discard(r, u->id);
+        close(fd);
+        _yps_upload_discard(r, u->id);
         return yps_fail(r, YP_STATUS_HASH_MISMATCH, "The content hashes to %s", actual);
     }
-    st = yps_upload_commit(r, u, part, false);
-    if (st != YP_STATUS_OK) {
-        /* the destination changed meanwhile: this upload can never land */
-        yps_upload_discard(r, u->id);
+    st = _yps_upload_commit(r, u, fd, false);
+    close(fd);
+    if (st != YP_STATUS_OK && st != YP_STATUS_INTERNAL) {
+        /* the destination changed meanwhile, or the quota is full: this
+         * upload can never land */
+        _yps_upload_discard(r, u->id);
+    }
+    return st;
+}
+
+/* The chunk in BODY may be applied to U at OFFSET: where U stands, and not
+ * past its declared size. */
+static yp_status_t
+yps_chunk_check(yps_req_t *r, const yps_upload_t *u, int64_t offset, int64_t len)
+{
+    if (offset != u->offset) {
+        return yps_offset_mismatch(r, u);
+    }
+    if (len <= 0) {
+        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "The chunk is empty");
+    }
+    if (len > u->size - u->offset) {
+        return yps_fail(r, YP_STATUS_TOO_LARGE, "The chunk runs past the declared size");
+    }
+    return YP_STATUS_OK;
+}
+
+static yp_status_t
+yps_upload_put_locked(yps_req_t *r, yps_upload_t *u, int64_t offset, const char *body)
+{
+    struct stat st_body;
+    int64_t len = 0, from = u->offset;
+    yp_status_t st;
+
+    if (body != NULL && *body != '\0' && stat(body, &st_body) == 0) {
+        len = st_body.st_size;
+    }
+    if ((st = yps_chunk_check(r, u, offset, len)) != YP_STATUS_OK
+        || (st = yps_store_chunk(r, u, body, len, u->offset + len == u->size)) != YP_STATUS_OK) {
+        return st;
+    }
+    u->offset += len;
+    if (u->offset == u->size) {
+        return yps_upload_finish(r, u);
+    }
+    u->expires = _yps_now() + r->srv->upload_ttl;
+    st = r->srv->meta->ops->upload_advance(r->srv->meta, u->id, from, u->offset, u->expires);
+    if (st == YP_STATUS_OFFSET_MISMATCH) {
+        /* only possible if a host without our lock moved it: say where */
+        return yps_fail(r, st, "The upload moved meanwhile; ask where it stands");
+    }
+    if (st == YP_STATUS_OK) {
+        json_object_set_object_member(yps_reply(r, 200), "upload", yps_upload_json(u));
     }
     return st;
 }
@@ -525,45 +396,25 @@ yps_upload_finish(yps_req_t *r, yps_upload_t *u)
 yp_status_t
 yps_handle_upload_put(yps_req_t *r)
 {
-    yps_meta_t *meta = r->srv->meta;
     g_auto(yps_upload_t) u = { 0 };
-    const char *body = yps_param(r, "YP_BODY_FILE");
-    struct stat st_body;
     int64_t offset = -1;
     bool has_offset = false;
     yp_status_t st;
+    int lock = -1;
 
-    if ((st = meta->ops->upload_get(meta, r->user_id, r->arg, &u)) != YP_STATUS_OK
-        || (st = yps_query_int(r, "offset", 0, YPS_SIZE_MAX, &offset, &has_offset))
-           != YP_STATUS_OK) {
+    if ((st = yps_query_int(r, "offset", 0, YPS_SIZE_MAX, &offset, &has_offset))
+        != YP_STATUS_OK) {
         return st;
     }
     if (!has_offset) {
         return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "offset: required");
     }
-    if (offset != u.offset) {
-        return yps_offset_mismatch(r, &u);
-    }
-    if (body == NULL || *body == '\0' || stat(body, &st_body) != 0 || st_body.st_size == 0) {
-        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "The chunk is empty");
-    }
-    if (st_body.st_size > u.size - u.offset) {
-        return yps_fail(r, YP_STATUS_TOO_LARGE, "The chunk runs past the declared size");
-    }
-    if ((st = yps_store_chunk(r, &u, body, st_body.st_size,
-                              u.offset + st_body.st_size == u.size)) != YP_STATUS_OK) {
+    if ((st = _yps_upload_lock(r, r->arg, &u, &lock)) != YP_STATUS_OK) {
         return st;
     }
-    u.offset += st_body.st_size;
-    if (u.offset == u.size) {
-        return yps_upload_finish(r, &u);
-    }
-    u.expires = yps_now() + r->srv->upload_ttl;
-    if ((st = meta->ops->upload_advance(meta, u.id, u.offset, u.expires)) != YP_STATUS_OK) {
-        return st;
-    }
-    json_object_set_object_member(yps_reply(r, 200), "upload", yps_upload_json(&u));
-    return YP_STATUS_OK;
+    st = yps_upload_put_locked(r, &u, offset, yps_param(r, "YP_BODY_FILE"));
+    _yps_upload_unlock(lock);
+    return st;
 }
 
 yp_status_t
@@ -572,6 +423,9 @@ yps_handle_upload_get(yps_req_t *r)
     g_auto(yps_upload_t) u = { 0 };
     yp_status_t st = r->srv->meta->ops->upload_get(r->srv->meta, r->user_id, r->arg, &u);
 
+    if (st == YP_STATUS_OK && u.expires <= _yps_now()) {
+        return YP_STATUS_NOT_FOUND;
+    }
     if (st == YP_STATUS_OK) {
         json_object_set_object_member(yps_reply(r, 200), "upload", yps_upload_json(&u));
     }
@@ -582,11 +436,98 @@ yp_status_t
 yps_handle_upload_delete(yps_req_t *r)
 {
     g_auto(yps_upload_t) u = { 0 };
-    yp_status_t st = r->srv->meta->ops->upload_get(r->srv->meta, r->user_id, r->arg, &u);
+    yp_status_t st;
+    int lock = -1;
+
+    if ((st = _yps_upload_lock(r, r->arg, &u, &lock)) != YP_STATUS_OK) {
+        return st;
+    }
+    _yps_upload_discard(r, u.id);
+    _yps_upload_unlock(lock);
+    yps_reply(r, 200);
+    return YP_STATUS_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Admission: nginx asks before it reads a chunk's body
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The checks a chunk must pass before its body is worth receiving: a valid
+ * session of the caller for an upload of theirs that exists and has not
+ * expired, a PUT at the offset where it stands, and a body that fits what is
+ * left. nginx passes the original request in YP_ORIGINAL_METHOD,
+ * YP_ORIGINAL_URI and YP_BODY_LENGTH; nothing is locked, since the PUT itself
+ * checks everything again.
+ */
+static yp_status_t
+yps_upload_admit(yps_req_t *r)
+{
+    static const char prefix[] = YP_API_PREFIX "/uploads/";
+    const char *method = yps_param(r, "YP_ORIGINAL_METHOD");
+    const char *uri = yps_param(r, "YP_ORIGINAL_URI");
+    const char *length = yps_param(r, "YP_BODY_LENGTH");
+    g_autofree char *id = NULL;
+    g_auto(yps_upload_t) u = { 0 };
+    int64_t offset = -1, len = -1;
+    bool has_offset = false;
+    const char *query;
+    yp_status_t st;
+
+    if (method == NULL || strcmp(method, "PUT") != 0 || uri == NULL
+        || strncmp(uri, prefix, sizeof(prefix) - 1) != 0) {
+        return YP_STATUS_METHOD_NOT_ALLOWED;
+    }
+    id = g_strndup(uri + sizeof(prefix) - 1, 32);
+    query = strchr(uri, '?');
+    if (query != NULL) {
+        r->query = g_uri_parse_params(query + 1, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+        if (r->query == NULL) {
+            return yps_fail(r, YP_STATUS_BAD_REQUEST, "Bad query string");
+        }
+    }
+    if ((st = yps_authenticate(r)) != YP_STATUS_OK
+        || (st = yps_query_int(r, "offset", 0, YPS_SIZE_MAX, &offset, &has_offset))
+           != YP_STATUS_OK) {
+        return st;
+    }
+    if (!has_offset) {
+        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "offset: required");
+    }
+    if (length == NULL || *length == '\0') {
+        return yps_fail(r, YP_STATUS_LENGTH_REQUIRED, "Send the chunk with a Content-Length");
+    }
+    len = g_ascii_strtoll(length, NULL, 10);
+    if ((st = r->srv->meta->ops->upload_get(r->srv->meta, r->user_id, id, &u)) != YP_STATUS_OK) {
+        return st;
+    }
+    if (u.expires <= _yps_now()) {
+        return YP_STATUS_NOT_FOUND;
+    }
+    return yps_chunk_check(r, &u, offset, len);
+}
+
+yp_status_t
+yps_handle_upload_auth(yps_req_t *r)
+{
+    if (yps_upload_admit(r) != YP_STATUS_OK) {
+        /* auth_request knows only 2xx, 401 and 403; the refusal's real
+         * answer comes from yps_handle_upload_refused */
+        return YP_STATUS_FORBIDDEN;
+    }
+    r->no_body = true;
+    yps_reply(r, 204);
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_handle_upload_refused(yps_req_t *r)
+{
+    yp_status_t st = yps_upload_admit(r);
 
     if (st == YP_STATUS_OK) {
-        yps_upload_discard(r, u.id);
-        yps_reply(r, 200);
+        /* it changed between the two looks: let the client ask again */
+        return yps_fail(r, YP_STATUS_UNAVAILABLE, "The upload changed; retry");
     }
     return st;
 }

@@ -90,6 +90,12 @@ typedef struct {
 
 void yps_change_free(yps_change_t *change);
 
+typedef struct {
+    int64_t used;       /* bytes of the account's files */
+    int64_t reserved;   /* declared bytes of its uploads in progress */
+    int64_t quota;      /* the account's own quota, -1: the server's default */
+} yps_usage_t;
+
 typedef struct yps_meta_s yps_meta_t;
 
 typedef struct {
@@ -117,6 +123,14 @@ typedef struct {
     yp_status_t (*session_find)(yps_meta_t *meta, const uint8_t *token_hash, int64_t now,
                                 int64_t *user_id, char **username, int64_t *expires);
     yp_status_t (*session_delete)(yps_meta_t *meta, const uint8_t *token_hash);
+    /* Ends every session of USER_ID except the one EXCEPT names (NULL: all). */
+    yp_status_t (*session_delete_user)(yps_meta_t *meta, int64_t user_id, const uint8_t *except);
+    /* Replaces the password hash and ends every session but EXCEPT, at once. */
+    yp_status_t (*user_set_password)(yps_meta_t *meta, int64_t user_id, const char *pwhash,
+                                     const uint8_t *except);
+    /* Forgets the sessions that expired by NOW; appends to USER_IDS (int64_t)
+     * each user who had one, once. */
+    yp_status_t (*session_prune)(yps_meta_t *meta, int64_t now, GArray *user_ids);
 
     /* the tree */
     yp_status_t (*node_get)(yps_meta_t *meta, int64_t user_id, int64_t id, yps_node_t *node);
@@ -137,15 +151,23 @@ typedef struct {
                                int64_t if_version, int64_t *cursor, GPtrArray *orphans);
     /* Creates or (with IF_VERSION) replaces the file PARENT_ID/NAME with the
      * blob SHA256, recording the blob when it is new. The blob must already
-     * be durable in the blob store. */
+     * be durable in the blob store. QUOTA_EXCEEDED when the account's usage
+     * would pass its quota (QUOTA unless it has its own; 0: unlimited). */
     yp_status_t (*file_commit)(yps_meta_t *meta, int64_t user_id, int64_t parent_id,
                                const char *name, int64_t if_version, const char *sha256,
-                               int64_t size, int64_t mtime, int64_t now, yps_node_t *node,
-                               GPtrArray *orphans);
+                               int64_t size, int64_t mtime, int64_t now, int64_t quota,
+                               yps_node_t *node, GPtrArray *orphans);
     yp_status_t (*file_downloaded)(yps_meta_t *meta, int64_t user_id, int64_t id);
 
     /* blobs */
     yp_status_t (*blob_find)(yps_meta_t *meta, const char *sha256, int64_t *size);
+    /* OK when one of USER_ID's files has the content SHA256. */
+    yp_status_t (*blob_owned)(yps_meta_t *meta, int64_t user_id, const char *sha256);
+
+    /* quotas */
+    yp_status_t (*user_usage)(yps_meta_t *meta, int64_t user_id, yps_usage_t *usage);
+    /* QUOTA bytes for USERNAME; -1: back to the server's default. */
+    yp_status_t (*user_set_quota)(yps_meta_t *meta, const char *username, int64_t quota);
 
     /* upload sessions */
     yp_status_t (*upload_create)(yps_meta_t *meta, const yps_upload_t *upload);
@@ -153,16 +175,23 @@ typedef struct {
                               yps_upload_t *upload);
     /* OK when upload ID exists, whoever owns it. */
     yp_status_t (*upload_find)(yps_meta_t *meta, const char *id);
-    yp_status_t (*upload_advance)(yps_meta_t *meta, const char *id, int64_t offset,
+    /* Moves upload ID from offset FROM to TO, only if it stands at FROM
+     * (OFFSET_MISMATCH otherwise): a chunk is never applied twice. */
+    yp_status_t (*upload_advance)(yps_meta_t *meta, const char *id, int64_t from, int64_t to,
                                   int64_t expires);
-    yp_status_t (*upload_set_challenge)(yps_meta_t *meta, const char *id, const char *challenge);
+    /* Spends the pending CHALLENGE (its exact text): OK for exactly one
+     * caller, NO_CHALLENGE for every other. */
+    yp_status_t (*upload_spend_challenge)(yps_meta_t *meta, const char *id,
+                                          const char *challenge);
     yp_status_t (*upload_delete)(yps_meta_t *meta, const char *id);
     /* Appends the ids (char *) of uploads that expired before NOW. */
     yp_status_t (*upload_expired)(yps_meta_t *meta, int64_t now, GPtrArray *ids);
 
-    /* change feed */
+    /* change feed: CURSOR_EXPIRED when entries after SINCE were pruned */
     yp_status_t (*changes)(yps_meta_t *meta, int64_t user_id, int64_t since, int64_t limit,
                            GPtrArray *changes, bool *has_more, int64_t *latest);
+    /* Forgets the entries recorded before BEFORE (a time). */
+    yp_status_t (*changes_prune)(yps_meta_t *meta, int64_t before, int64_t *removed);
 } yps_meta_ops_t;
 
 struct yps_meta_s {

@@ -7,11 +7,18 @@
  * the health endpoint answers, prints the URL, and on SIGINT or SIGTERM stops
  * both and removes the sockets. Every child gets SIGTERM should this process
  * die first, so no process outlives the instance.
+ *
+ * Started as root it hands the data folder to an unprivileged user and runs
+ * the application and nginx's workers as that user; only nginx's master
+ * stays root, to bind the port and open its logs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -38,6 +46,10 @@ typedef struct {
     int     workers;
     gint64  upload_ttl;
     char   *max_chunk;
+    char   *user;
+    char   *origin;
+    int     header_timeout;
+    char  **server_args;    /* after "--": passed on to yunpan-server */
 } yps_run_options_t;
 
 typedef struct {
@@ -45,6 +57,11 @@ typedef struct {
     char  *run_dir;
     char  *log_dir;
     char  *fcgi_socket;
+    bool   as_root;     /* started as root: drop to USER/GROUP */
+    char  *user;
+    char  *group;
+    uid_t  uid;
+    gid_t  gid;
     pid_t  app;
     pid_t  nginx;
 } yps_instance_t;
@@ -62,6 +79,40 @@ yps_die(const char *fmt, ...)
     exit(1);
 }
 
+/* True when TEXT is non-empty and made only of characters in ALLOWED. These
+ * values are pasted into nginx.conf, so nothing else may get through. */
+static bool
+yps_valid_token(const char *text, const char *allowed)
+{
+    return *text != '\0' && strspn(text, allowed) == strlen(text);
+}
+
+/* An nginx size: digits with an optional k, m or g. */
+static bool
+yps_valid_size(const char *text)
+{
+    size_t digits = strspn(text, "0123456789");
+
+    return digits > 0 && (text[digits] == '\0'
+                          || (strchr("kKmMgG", text[digits]) && text[digits + 1] == '\0'));
+}
+
+/* An origin as browsers send it: http(s)://host[:port], no path. */
+static bool
+yps_valid_origin(const char *origin)
+{
+    const char *host = NULL;
+
+    if (g_str_has_prefix(origin, "https://")) {
+        host = origin + 8;
+    } else if (g_str_has_prefix(origin, "http://")) {
+        host = origin + 7;
+    }
+    return host != NULL
+           && yps_valid_token(host, "abcdefghijklmnopqrstuvwxyz"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]");
+}
+
 static void
 yps_parse_options(int argc, char **argv, yps_run_options_t *opt)
 {
@@ -77,7 +128,15 @@ yps_parse_options(int argc, char **argv, yps_run_options_t *opt)
         { "upload-ttl", 0, 0, G_OPTION_ARG_INT64, &opt->upload_ttl,
           "Seconds an untouched upload is kept (default 86400)", "S" },
         { "max-chunk", 0, 0, G_OPTION_ARG_STRING, &opt->max_chunk,
-          "Largest upload chunk nginx accepts (default 8g)", "SIZE" },
+          "Largest upload chunk nginx accepts (default 256m)", "SIZE" },
+        { "user", 'u', 0, G_OPTION_ARG_STRING, &opt->user,
+          "When started as root, run as this user (default yunpan, else nobody)", "NAME" },
+        { "origin", 0, 0, G_OPTION_ARG_STRING, &opt->origin,
+          "The site's origin for the event stream's CORS (default http://LISTEN:PORT)", "URL" },
+        { "header-timeout", 0, 0, G_OPTION_ARG_INT, &opt->header_timeout,
+          "Seconds a client has to send its request headers (default 10)", "S" },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt->server_args,
+          NULL, "[-- YUNPAN-SERVER-OPTION…]" },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- run a Yunpan server in the foreground");
@@ -86,13 +145,14 @@ yps_parse_options(int argc, char **argv, yps_run_options_t *opt)
     opt->port = 8765;
     opt->workers = 4;
     opt->upload_ttl = 86400;
+    opt->header_timeout = 10;
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         yps_die("%s", error->message);
     }
     if (opt->port < 0 || opt->port > 65535 || opt->workers < 1 || opt->workers > 256
-        || opt->upload_ttl < 1) {
-        yps_die("--port 0..65535, --workers 1..256, --upload-ttl >= 1");
+        || opt->upload_ttl < 1 || opt->header_timeout < 1 || opt->header_timeout > 300) {
+        yps_die("--port 0..65535, --workers 1..256, --upload-ttl >= 1, --header-timeout 1..300");
     }
     if (opt->data_dir == NULL) {
         opt->data_dir = g_build_filename(g_get_user_data_dir(), "yunpan-server", NULL);
@@ -107,8 +167,20 @@ yps_parse_options(int argc, char **argv, yps_run_options_t *opt)
     if (opt->listen == NULL) {
         opt->listen = g_strdup("127.0.0.1");
     }
+    /* Every chunk is written to disk before the application sees it; with
+     * the auth subrequest only a signed-in owner of the upload gets that far,
+     * but one request still must not be able to fill the disk, and clients
+     * resume per chunk anyway. 256m is the client library's chunk size. */
     if (opt->max_chunk == NULL) {
-        opt->max_chunk = g_strdup("8g");
+        opt->max_chunk = g_strdup("256m");
+    }
+    if (!yps_valid_token(opt->listen, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789.-")
+        || !yps_valid_size(opt->max_chunk)) {
+        yps_die("--listen takes an IPv4 address or a host name, --max-chunk a size such as 256m");
+    }
+    if (opt->origin != NULL && !yps_valid_origin(opt->origin)) {
+        yps_die("--origin takes scheme://host[:port], e.g. https://disk.example.org");
     }
 }
 
@@ -170,6 +242,186 @@ yps_free_port(const char *address)
 }
 
 /* ------------------------------------------------------------------------
+ * The service user
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Decides who the application and nginx's workers run as. Started as root:
+ * --user, else "yunpan" when that account exists, else "nobody" (with a
+ * notice, since nobody may be shared with other services). Not root: the
+ * processes simply stay the current user, and --user can only name it.
+ */
+static void
+yps_choose_user(yps_instance_t *inst)
+{
+    const char *name = inst->opt.user;
+    struct passwd *pw;
+    struct group *gr;
+
+    inst->as_root = geteuid() == 0;
+    if (!inst->as_root) {
+        pw = getpwuid(geteuid());
+        if (name != NULL && (pw == NULL || strcmp(pw->pw_name, name) != 0)) {
+            yps_die("--user %s needs root (the server already runs as the current user)", name);
+        }
+        return;
+    }
+    if (name == NULL) {
+        name = getpwnam("yunpan") != NULL ? "yunpan" : "nobody";
+        if (strcmp(name, "nobody") == 0) {
+            fprintf(stderr, "yunpan-server-run: no user \"yunpan\"; running as nobody "
+                    "(create one or pass --user)\n");
+        }
+    }
+    pw = getpwnam(name);
+    if (pw == NULL) {
+        yps_die("no such user: %s", name);
+    }
+    if (pw->pw_uid == 0) {
+        yps_die("refusing to serve as root; pass --user with an unprivileged account");
+    }
+    gr = getgrgid(pw->pw_gid);
+    if (gr == NULL) {
+        yps_die("user %s has no primary group", name);
+    }
+    inst->uid = pw->pw_uid;
+    inst->gid = pw->pw_gid;
+    inst->user = g_strdup(pw->pw_name);
+    inst->group = g_strdup(gr->gr_name);
+}
+
+static uid_t yps_own_uid;
+static gid_t yps_own_gid;
+
+/* Gives one entry to the service user and takes away group and other
+ * permissions. Symlinks are never followed: the folder's contents are the
+ * service user's to change, and root must not be led elsewhere. */
+static void
+yps_own_entry(const char *path, const struct stat *st)
+{
+    if (st->st_uid != yps_own_uid || st->st_gid != yps_own_gid) {
+        if (lchown(path, yps_own_uid, yps_own_gid) != 0) {
+            yps_die("cannot give %s to the service user: %s", path, g_strerror(errno));
+        }
+    }
+    if (!S_ISLNK(st->st_mode) && !S_ISSOCK(st->st_mode) && (st->st_mode & 077) != 0
+        && fchmodat(AT_FDCWD, path, st->st_mode & 07700, AT_SYMLINK_NOFOLLOW) != 0) {
+        yps_die("cannot restrict %s: %s", path, g_strerror(errno));
+    }
+}
+
+static int
+yps_own_walk_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void) type;
+    (void) ftw;
+    yps_own_entry(path, st);
+    return 0;
+}
+
+/*
+ * Makes PATH the service user's. A subtree whose top has the wrong owner
+ * (a folder made by root, or data from an instance that ran as someone
+ * else) is walked whole; one that is already right is only looked into
+ * DEPTH levels deep, so a large blob tree (blobs/ab/cd/...) costs a few
+ * thousand lstat calls at start, never one per blob.
+ */
+static void
+yps_own_tree(const char *path, int depth)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+    struct stat st;
+
+    if (lstat(path, &st) != 0) {
+        return;
+    }
+    if (st.st_uid != yps_own_uid || st.st_gid != yps_own_gid) {
+        if (nftw(path, yps_own_walk_cb, 16, FTW_PHYS) != 0) {
+            yps_die("cannot walk %s: %s", path, g_strerror(errno));
+        }
+        return;
+    }
+    yps_own_entry(path, &st);
+    if (!S_ISDIR(st.st_mode) || depth == 0 || (dir = g_dir_open(path, 0, NULL)) == NULL) {
+        return;
+    }
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+
+        yps_own_tree(child, depth - 1);
+    }
+}
+
+/* True when the service user can enter and write DIR: every parent folder
+ * must let it through, which chown inside DIR cannot fix. */
+static bool
+yps_user_reaches(const yps_instance_t *inst, const char *dir)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid < 0) {
+        yps_die("fork: %s", g_strerror(errno));
+    }
+    if (pid == 0) {
+        if (setgroups(0, NULL) != 0 || setgid(inst->gid) != 0 || setuid(inst->uid) != 0) {
+            _exit(2);
+        }
+        _exit(access(dir, R_OK | W_OK | X_OK) == 0 ? 0 : 1);
+    }
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * Hands the data folder to the service user before anything runs as it.
+ * Depth 3 reaches DATA/blobs/ab/cd: fan-out folders a root-run tool created
+ * are found, and blobs themselves are only visited under a wrong owner.
+ */
+static void
+yps_own_data(const yps_instance_t *inst)
+{
+    if (!inst->as_root) {
+        return;
+    }
+    yps_own_uid = inst->uid;
+    yps_own_gid = inst->gid;
+    yps_own_tree(inst->opt.data_dir, 3);
+    if (!yps_user_reaches(inst, inst->opt.data_dir)) {
+        yps_die("user %s cannot reach %s: every folder above it must be searchable (x) "
+                "by that user", inst->user, inst->opt.data_dir);
+    }
+}
+
+/*
+ * nginx's master runs as root and writes its logs and pid file in folders
+ * the service user owns. Anything there that is not a plain file of its own
+ * (a symlink or hard link the service user planted to make root append to
+ * another file) is removed first; nginx then creates a fresh one.
+ */
+static void
+yps_clear_root_files(const yps_instance_t *inst)
+{
+    const char *files[][2] = {
+        { inst->log_dir, "error.log" }, { inst->log_dir, "access.log" },
+        { inst->run_dir, "nginx.pid" },
+    };
+
+    if (!inst->as_root) {
+        return;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *path = g_build_filename(files[i][0], files[i][1], NULL);
+        struct stat st;
+
+        if (lstat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+            && unlink(path) != 0) {
+            yps_die("cannot remove %s: %s", path, g_strerror(errno));
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
  * The instance
  * ------------------------------------------------------------------------ */
 
@@ -204,6 +456,32 @@ yps_lock_instance(yps_instance_t *inst)
     /* the descriptor stays open, and locked, until exit */
 }
 
+/*
+ * The descriptors each nginx worker may open: two per connection (a proxied
+ * request holds the client's and the application's), so twice
+ * worker_connections in the template. The limit is raised here where the
+ * system allows it (children inherit it); otherwise nginx gets what the
+ * hard limit allows, since asking for more only makes it log an alert.
+ */
+static unsigned long
+yps_worker_nofile(void)
+{
+    const rlim_t wanted = 32768;
+    struct rlimit lim;
+
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        return 1024;
+    }
+    if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < wanted) {
+        struct rlimit more = { .rlim_cur = wanted, .rlim_max = wanted };
+
+        if (setrlimit(RLIMIT_NOFILE, &more) == 0) {
+            lim = more;
+        }
+    }
+    return (unsigned long) (lim.rlim_max == RLIM_INFINITY ? wanted : MIN(wanted, lim.rlim_max));
+}
+
 static void
 yps_write_nginx_conf(yps_instance_t *inst)
 {
@@ -212,8 +490,19 @@ yps_write_nginx_conf(yps_instance_t *inst)
     g_autofree char *text = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *port = g_strdup_printf("%d", inst->opt.port);
+    g_autofree char *user = inst->as_root
+                            ? g_strdup_printf("user %s %s;", inst->user, inst->group)
+                            : g_strdup("");
+    g_autofree char *origin = inst->opt.origin
+                              ? g_strdup(inst->opt.origin)
+                              : g_strdup_printf("http://%s:%d", inst->opt.listen, inst->opt.port);
+    g_autofree char *header_timeout = g_strdup_printf("%ds", inst->opt.header_timeout);
+    g_autofree char *nofile = g_strdup_printf("%lu", yps_worker_nofile());
     const char *vars[][2] = {
-        { "@USER@", geteuid() == 0 ? "user root;" : "" },
+        { "@USER@", user },
+        { "@ORIGIN@", origin },
+        { "@HEADER_TIMEOUT@", header_timeout },
+        { "@NOFILE@", nofile },
         { "@DATA@", inst->opt.data_dir },
         { "@RUN@", inst->run_dir },
         { "@LOG@", inst->log_dir },
@@ -270,14 +559,33 @@ yps_start_app(yps_instance_t *inst)
     g_autofree char *workers = g_strdup_printf("%d", inst->opt.workers);
     g_autofree char *ttl = g_strdup_printf("%" G_GINT64_FORMAT, inst->opt.upload_ttl);
     /* -n: spawn-fcgi binds the socket and becomes yunpan-server, whose master
-     * forks the workers and replaces any that die */
-    char *argv[] = {
-        spawn_fcgi, "-n", "-s", inst->fcgi_socket, "-M", "0600", "--",
-        server, "--data", inst->opt.data_dir, "--workers", workers, "--upload-ttl", ttl, NULL,
-    };
+     * forks the workers and replaces any that die. As root it binds first,
+     * gives the 0600 socket to the service user (nginx's workers run as the
+     * same user) and then drops to that user before it becomes the server. */
+    GPtrArray *argv = g_ptr_array_new();
+    const char *head[] = { spawn_fcgi, "-n", "-s", inst->fcgi_socket, "-M", "0600" };
+    const char *drop[] = { "-u", inst->user, "-g", inst->group, "-U", inst->user,
+                           "-G", inst->group };
+    const char *tail[] = { "--", server, "--data", inst->opt.data_dir, "--workers", workers,
+                           "--upload-ttl", ttl };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++) {
+        g_ptr_array_add(argv, (char *) head[i]);
+    }
+    for (size_t i = 0; inst->as_root && i < G_N_ELEMENTS(drop); i++) {
+        g_ptr_array_add(argv, (char *) drop[i]);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(tail); i++) {
+        g_ptr_array_add(argv, (char *) tail[i]);
+    }
+    for (size_t i = 0; inst->opt.server_args && inst->opt.server_args[i]; i++) {
+        g_ptr_array_add(argv, inst->opt.server_args[i]);
+    }
+    g_ptr_array_add(argv, NULL);
 
     unlink(inst->fcgi_socket);
-    inst->app = yps_spawn(argv);
+    inst->app = yps_spawn((char **) argv->pdata);
+    g_ptr_array_free(argv, TRUE);
 }
 
 static void
@@ -396,6 +704,9 @@ main(int argc, char **argv)
     sigset_t mask;
     int sig, rc = 0;
 
+    /* before anything is created: the database, blobs, logs and nginx's
+     * temp files come out 0600/0700 whoever creates them */
+    umask(077);
     yps_parse_options(argc, argv, &inst.opt);
     inst.run_dir = g_build_filename(inst.opt.data_dir, "run", NULL);
     inst.log_dir = g_build_filename(inst.opt.data_dir, "log", NULL);
@@ -408,8 +719,11 @@ main(int argc, char **argv)
     sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
 
+    yps_choose_user(&inst);
     yps_make_dirs(&inst);
     yps_lock_instance(&inst);
+    yps_own_data(&inst);
+    yps_clear_root_files(&inst);
     if (inst.opt.port == 0) {
         inst.opt.port = yps_free_port(inst.opt.listen);
     }

@@ -284,7 +284,9 @@ test_instant_upload (Fixture       *f,
                      gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *local = make_file (f->dir, "same.bin", 300000, 7, NULL);
+  /* large enough for the server to match it against another account's file */
+  const gsize size = 5 * 1024 * 1024 + 3;
+  g_autofree char *local = make_file (f->dir, "same.bin", size, 7, NULL);
   g_autoptr(YpClient) bob = new_user (f->server, "bob");
   g_autoptr(YpTransfer) first = upload (f->client, local, "/same.bin", &error);
   g_autoptr(YpTransfer) second = NULL;
@@ -292,7 +294,7 @@ test_instant_upload (Fixture       *f,
 
   g_assert_no_error (error);
   g_assert_false (yp_transfer_get_instant (first));
-  g_assert_cmpuint (yp_transfer_get_bytes_sent (first), ==, 300000);
+  g_assert_cmpuint (yp_transfer_get_bytes_sent (first), ==, size);
 
   log_barrier (f);
   yp_test_server_request_bytes (f->server, "PUT /api/v1/uploads/", &puts_before);

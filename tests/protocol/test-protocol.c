@@ -41,6 +41,46 @@ test_names_invalid(void)
     g_assert_false(yp_name_is_valid(NULL, 0));
 }
 
+/* Names that would show as another name: "invoice<RLO>fdp.exe" displays as
+ * "invoiceexe.pdf"; zero-width characters make look-alike twins. */
+static void
+test_names_deceptive(void)
+{
+    const char *bad[] = {
+        "invoice\u202Efdp.exe", "a\u202Ab", "a\u202Db", "a\u2066b\u2069", "a\u2067b",
+        "a\u2068b", "zero\u200Bwidth", "mark\u200E", "\u200Fmark", "join\u2060er",
+        "\uFEFFbom", "inv\u2062isible",
+    };
+    const char *good[] = {
+        "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645",   /* Persian with ZWNJ */
+        "\U0001F469\u200D\U0001F4BB.png",                         /* emoji ZWJ sequence */
+        "\u05E9\u05DC\u05D5\u05DD.txt",                          /* Hebrew, right to left */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_false(yp_name_is_valid(bad[i], strlen(bad[i])));
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_assert_true(yp_name_is_valid(good[i], strlen(good[i])));
+    }
+}
+
+/* Composed and decomposed spellings share one key; other names do not. */
+static void
+test_name_keys(void)
+{
+    g_autofree char *composed = yp_name_key("caf\u00e9.txt");
+    g_autofree char *decomposed = yp_name_key("cafe\u0301.txt");
+    g_autofree char *other = yp_name_key("cafe.txt");
+    g_autofree char *upper = yp_name_key("CAF\u00c9.txt");
+
+    g_assert_cmpstr(composed, ==, decomposed);
+    g_assert_cmpstr(composed, ==, "caf\u00e9.txt");
+    g_assert_cmpstr(composed, !=, other);
+    /* case stays significant */
+    g_assert_cmpstr(composed, !=, upper);
+}
+
 static void
 test_usernames(void)
 {
@@ -172,27 +212,35 @@ static void
 test_proof(void)
 {
     g_autofree guint8 *bytes = NULL;
-    g_autofree char *path = make_file(100000, &bytes);
+    g_autofree char *path = make_file(3 * 1024 * 1024 + 5, &bytes);
     const uint8_t nonce[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-    yp_range_t ranges[] = { { 99000, 1000 }, { 0, 10 }, { 5000, 70000 } };
-    yp_range_t beyond[] = { { 99999, 2 } };
     char expected[65], actual[65];
     yp_sha256_t *ctx = yp_sha256_new();
+    uint64_t size = 0;
+    uint8_t flipped;
     int fd = open(path, O_RDONLY);
 
     yp_sha256_update(ctx, nonce, sizeof(nonce));
-    for (size_t i = 0; i < G_N_ELEMENTS(ranges); i++) {
-        yp_sha256_update(ctx, bytes + ranges[i].offset, ranges[i].length);
-    }
+    yp_sha256_update(ctx, bytes, 3 * 1024 * 1024 + 5);
     yp_sha256_finish_hex(ctx, expected);
     yp_sha256_free(ctx);
 
-    g_assert_cmpint(yp_proof_compute_fd(fd, nonce, sizeof(nonce), ranges, 3, actual), ==, 0);
+    /* the fd's own offset does not matter: the proof reads from byte 0 */
+    g_assert_cmpint(lseek(fd, 1000, SEEK_SET), ==, 1000);
+    g_assert_cmpint(yp_proof_compute_fd(fd, nonce, sizeof(nonce), actual, &size), ==, 0);
     g_assert_cmpstr(actual, ==, expected);
+    g_assert_cmpuint(size, ==, 3 * 1024 * 1024 + 5);
     /* another nonce, another proof */
-    g_assert_cmpint(yp_proof_compute_fd(fd, bytes, sizeof(nonce), ranges, 3, actual), ==, 0);
+    g_assert_cmpint(yp_proof_compute_fd(fd, bytes, sizeof(nonce), actual, NULL), ==, 0);
     g_assert_cmpstr(actual, !=, expected);
-    g_assert_cmpint(yp_proof_compute_fd(fd, nonce, sizeof(nonce), beyond, 1, actual), <, 0);
+    close(fd);
+
+    /* one changed byte anywhere, the last one here, changes the proof */
+    fd = open(path, O_RDWR);
+    flipped = bytes[3 * 1024 * 1024 + 4] ^ 0xff;
+    g_assert_cmpint(pwrite(fd, &flipped, 1, 3 * 1024 * 1024 + 4), ==, 1);
+    g_assert_cmpint(yp_proof_compute_fd(fd, nonce, sizeof(nonce), actual, NULL), ==, 0);
+    g_assert_cmpstr(actual, !=, expected);
     close(fd);
     g_unlink(path);
 }
@@ -217,6 +265,8 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/yunpan/protocol/names/valid", test_names_valid);
     g_test_add_func("/yunpan/protocol/names/invalid", test_names_invalid);
+    g_test_add_func("/yunpan/protocol/names/deceptive", test_names_deceptive);
+    g_test_add_func("/yunpan/protocol/names/keys", test_name_keys);
     g_test_add_func("/yunpan/protocol/names/usernames", test_usernames);
     g_test_add_func("/yunpan/protocol/names/paths", test_paths);
     g_test_add_func("/yunpan/protocol/categories", test_categories);

@@ -1,10 +1,13 @@
 """Accounts: register, login, logout, whoami, tokens and the health check."""
 
 import glob
+import json
 import os
+import select
 import time
 
-from yunpan_instance import ServerTestCase, is_base64url, main
+from test_events import EventStream
+from yunpan_instance import API, DEFAULT_PASSWORD, ServerTestCase, is_base64url, main
 
 PASSWORD = "correct horse battery"
 
@@ -260,6 +263,166 @@ class SecretsAtRestTest(ServerTestCase):
         log = self.server.access_log()
         self.assertRegex(log.decode("utf-8", "replace"),
                          r'"GET /api/v1/health\?probe=access-log-check HTTP/1\.1"')
+
+
+# -- password quality, password change, signing out everywhere, streams ------
+
+NEW_PASSWORD = "another quite good passphrase"
+
+
+class PasswordQualityTest(ServerTestCase):
+    """zxcvbn refuses guessable passwords, saying why, before any hashing."""
+
+    def test_common_passwords_refused(self):
+        for password in ("password1", "12345678", "qwertyuiop", "iloveyou", "passw0rd",
+                         "abcdefgh", "aaaaaaaaaa", "letmein123", "monkey123"):
+            with self.subTest(password=password):
+                err = self.assert_error(self.server.register("weakling", password), 400,
+                                        "weak_password")
+                self.assertIn("too easy to guess", err["message"])
+
+    def test_reason_names_the_username(self):
+        err = self.assert_error(self.server.register("zebulon77", "zebulon77zebulon77"),
+                                400, "weak_password")
+        self.assertIn("username", err["message"])
+
+    def test_passphrases_accepted(self):
+        for i, password in enumerate((DEFAULT_PASSWORD, "Tr0ub4dor&3x", "x7#kLp2q!")):
+            with self.subTest(password=password):
+                self.assertEqual(self.server.register(f"strong{i}", password).status, 201)
+
+
+def read_until_closed(stream, timeout):
+    """(closed, data lines) of STREAM within TIMEOUT seconds."""
+    deadline = time.monotonic() + timeout
+    data = []
+    while time.monotonic() < deadline:
+        if not select.select([stream.sock], [], [], deadline - time.monotonic())[0]:
+            break
+        try:
+            chunk = stream.sock.recv(65536)
+        except OSError:
+            return True, data
+        if not chunk:
+            return True, data
+        stream.buf += chunk
+        while b"\n" in stream.buf:
+            line, _, stream.buf = stream.buf.partition(b"\n")
+            if line.startswith(b"data:"):
+                data.append(line[5:].strip().decode())
+    return False, data
+
+
+class SessionsTest(ServerTestCase):
+    """Password change, logout-all, and event streams that end with their session."""
+
+    def setUp(self):
+        self.name = f"sess{time.monotonic_ns() % 10**9}"
+        self.assertEqual(self.server.register(self.name).status, 201)
+        self.uid = self.server.whoami(self.server.login(self.name)).body["user"]["id"]
+
+    def subscribe(self, token):
+        stream = EventStream(self.server.port, f"{API}/events/u{self.uid}", token)
+        self.addCleanup(stream.close)
+        self.assertEqual(stream.status, 200)
+        read_until_closed(stream, 0.3)      # what nchan still buffers
+        return stream
+
+    def change_password(self, token, old, new):
+        return self.server.post("account/password",
+                                {"old_password": old, "new_password": new}, token)
+
+    def test_password_change_signs_out_the_other_sessions(self):
+        t1, t2 = self.server.login(self.name), self.server.login(self.name)
+        resp = self.change_password(t1, DEFAULT_PASSWORD, NEW_PASSWORD)
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(resp.body, {})
+        self.assertEqual(self.server.whoami(t1).status, 200)
+        self.assert_error(self.server.whoami(t2), 401, "unauthorized")
+        self.assert_error(self.server.login_response(self.name), 401, "invalid_credentials")
+        self.assertEqual(self.server.login_response(self.name, NEW_PASSWORD).status, 200)
+
+    def test_password_change_refusals(self):
+        token = self.server.login(self.name)
+        err = self.assert_error(self.change_password(token, "not the old one", NEW_PASSWORD),
+                                401, "invalid_credentials")
+        self.assertIn("old password", err["message"])
+        self.assert_error(self.change_password(token, DEFAULT_PASSWORD, "password1"), 400,
+                          "weak_password")
+        self.assert_error(self.change_password(token, DEFAULT_PASSWORD, "short"), 400,
+                          "weak_password")
+        for body in ({}, {"old_password": DEFAULT_PASSWORD}, {"new_password": NEW_PASSWORD},
+                     {"old_password": 1, "new_password": NEW_PASSWORD}):
+            with self.subTest(body=body):
+                self.assert_error(self.server.post("account/password", body, token), 400,
+                                  "invalid_argument")
+        self.assert_error(self.server.post("account/password",
+                                           {"old_password": DEFAULT_PASSWORD,
+                                            "new_password": NEW_PASSWORD}), 401,
+                          "unauthorized")
+        # nothing changed
+        self.assertEqual(self.server.whoami(token).status, 200)
+        self.assertEqual(self.server.login_response(self.name).status, 200)
+
+    def test_logout_all_revokes_every_session(self):
+        tokens = [self.server.login(self.name) for _ in range(3)]
+        resp = self.server.post("account/logout-all", None, tokens[0])
+        self.assertEqual(resp.status, 200, resp)
+        for token in tokens:
+            self.assert_error(self.server.whoami(token), 401, "unauthorized")
+        self.assert_error(self.server.post("account/logout-all", None, tokens[0]), 401,
+                          "unauthorized")
+
+    def test_logout_ends_the_event_stream(self):
+        token_a, token_b = self.server.login(self.name), self.server.login(self.name)
+        stream = self.subscribe(token_a)
+        self.assertEqual(self.server.post("account/logout", None, token_a).status, 200)
+        node = self.server.mkdir(token_b, "/AfterLogout").body["node"]
+        closed, data = read_until_closed(stream, 3)
+        self.assertTrue(closed, "the stream of a signed-out token stays open")
+        cursors = [json.loads(d)["cursor"] for d in data if d.startswith("{")]
+        self.assertNotIn(node["version"], cursors, "a signed-out token heard an event")
+        again = EventStream(self.server.port, f"{API}/events/u{self.uid}", token_a)
+        self.addCleanup(again.close)
+        self.assertIn(again.status, (401, 403))
+
+    def test_logout_all_and_password_change_end_streams(self):
+        for action in ("logout-all", "password"):
+            with self.subTest(action=action):
+                token = self.server.login(self.name, self.password_now())
+                other = self.server.login(self.name, self.password_now())
+                stream = self.subscribe(other)
+                if action == "logout-all":
+                    resp = self.server.post("account/logout-all", None, token)
+                else:
+                    new = NEW_PASSWORD if self.password_now() == DEFAULT_PASSWORD \
+                        else DEFAULT_PASSWORD
+                    resp = self.change_password(token, self.password_now(), new)
+                    self._password = new
+                self.assertEqual(resp.status, 200, resp)
+                self.assertTrue(read_until_closed(stream, 3)[0], action)
+
+    def password_now(self):
+        return getattr(self, "_password", DEFAULT_PASSWORD)
+
+
+class SessionExpiryTest(ServerTestCase):
+    """Expired sessions are pruned by housekeeping, and their streams end."""
+
+    INSTANCE_ARGS = ("--", "--token-ttl", "3", "--housekeeping-interval", "1")
+
+    def test_expired_session_is_pruned_and_its_stream_ends(self):
+        name = "expiring_user"
+        self.assertEqual(self.server.register(name).status, 201)
+        resp = self.server.login_response(name)
+        token, uid = resp.body["token"], resp.body["user"]["id"]
+        stream = EventStream(self.server.port, f"{API}/events/u{uid}", token)
+        self.addCleanup(stream.close)
+        self.assertEqual(stream.status, 200)
+        closed, _ = read_until_closed(stream, 8)
+        self.assertTrue(closed, "the stream of an expired session stays open")
+        # pruned, not merely expired: the store no longer knows the token
+        self.assert_error(self.server.whoami(token), 401, "unauthorized")
 
 
 if __name__ == "__main__":

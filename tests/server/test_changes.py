@@ -1,5 +1,7 @@
 """The change feed: cursors, operations, paging and its bounds."""
 
+import time
+
 from yunpan_instance import ServerTestCase, main
 
 
@@ -138,6 +140,33 @@ class ChangesTest(ServerTestCase):
         self.server.mkdir(token, "/Mine")
         body = self.changes(token, since=start)
         self.assertEqual([c["node"]["path"] for c in body["changes"]], ["/Mine"])
+
+
+class RetentionTest(ServerTestCase):
+    """Entries older than --change-retention are forgotten; a client whose
+    cursor falls before them is told to list again, never given a feed with
+    a hole in it."""
+
+    INSTANCE_ARGS = ("--", "--change-retention", "2", "--housekeeping-interval", "1")
+
+    def test_cursor_expires_past_retention(self):
+        token, _ = self.server.new_user("retain")
+        start = self.server.whoami(token).body["cursor"]
+        self.assertEqual(self.server.mkdir(token, "/old").status, 201)
+        seen = self.server.whoami(token).body["cursor"]
+        self.assertEqual(self.server.get("changes", token, {"since": start}).status, 200)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            resp = self.server.get("changes", token, {"since": start})
+            if resp.status != 200:
+                break
+            time.sleep(0.5)
+        self.assert_error(resp, 410, "cursor_expired")
+        # a client that had seen everything before the prune goes on
+        self.assertEqual(self.server.mkdir(token, "/new").status, 201)
+        resp = self.server.get("changes", token, {"since": seen})
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual([c["node"]["path"] for c in resp.body["changes"]], ["/new"])
 
 
 if __name__ == "__main__":

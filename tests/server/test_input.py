@@ -84,6 +84,27 @@ class MalformedJsonTest(InputTestCase):
         self.assert_4xx_json(resp)
 
 
+class BrokenUnicodeTest(InputTestCase):
+    """Escapes that json-glib decodes into bytes that are not UTF-8 (a lone
+    surrogate): found by fuzzing the dispatcher."""
+
+    def test_error_replies_stay_utf8(self):
+        resp = self.post_raw("files/mkdir", b'{"path":"/a\\ud800b"x}')
+        self.assert_error(resp, 400, "invalid_json")
+        resp.raw.decode("utf-8")    # strict: raises on a broken message
+        json.loads(resp.raw.decode("utf-8"))
+
+    def test_strings_must_be_utf8(self):
+        """Before: a password with a lone surrogate was hashed as raw bytes."""
+        resp = self.server.post("account/register",
+                                b'{"username":"surrogate1","password":"abc\\ud800defgh12"}')
+        self.assert_error(resp, 400, "invalid_argument")
+        resp = self.server.post("files/move",
+                                b'{"path":"/Box/f.txt","to_name":"a\\udc00b"}', self.token)
+        self.assert_error(resp, 400, "invalid_argument")
+        self.assertEqual(self.server.stat(self.token, path="/Box/f.txt").status, 200)
+
+
 class WrongTypesTest(InputTestCase):
 
     def test_mkdir_field_types(self):

@@ -214,7 +214,7 @@ class IsolationTest(ServerTestCase):
         data = b"a second pending upload" * 5
         resp = self.server.start_upload(self.a_token, "/pending2.txt", data)
         upload_id = resp.body["upload"]["id"]
-        proof = compute_proof("00" * 16, [{"offset": 0, "length": len(data)}], data)
+        proof = compute_proof("00" * 16, data)
         self.assert_error(self.server.post(f"uploads/{upload_id}/proof", {"proof": proof},
                                            self.b_token), 404, "not_found")
         self.assertEqual(self.server.request("DELETE", f"/api/v1/uploads/{upload_id}",

@@ -16,6 +16,9 @@ UTF8_NAME = "\u62a5\u544a 2024 \u00fc.txt"     # 报告 2024 ü.txt
 
 class LargeFileTest(ServerTestCase):
 
+    # one 1 GiB chunk, above the default chunk limit of 256m
+    INSTANCE_ARGS = ("--max-chunk", "1g")
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -26,10 +26,14 @@ def path_errors(text, query=False):
 
 
 BAD_NAMES = [".", "..", "", "a/b", "/", "a\x00b", "\x00", "\x01", "a\x1fb", "\x7f",
-             "a\nb", "tab\there", "x" * 256, "\u00e9" * 128, "\u62a5" * 85 + "x"]
+             "a\nb", "tab\there", "x" * 256, "\u00e9" * 128, "\u62a5" * 85 + "x",
+             # invisible characters that make a name show as another
+             "invoice\u202efdp.exe", "\u200b", "a\u200bb", "x\u2066y\u2069", "\ufeffbom",
+             "mark\u200f", "join\u2060t"]
 GOOD_NAMES = ["...", ".hidden", "a\\b", "..%2f..%2fetc", "%2e%2e", "\u62a5\u544a 2024",
               "x" * 255, "\u00e9" * 127 + "x", "  spaced  ", "semi;colon", "q?x=1&y",
-              "hash#frag", "quote\"name'", "<b>tag<b>", "\u200b"]
+              "hash#frag", "quote\"name'", "<b>tag<b>",
+              "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f469\u200d\U0001f4bb"]
 
 
 class NamesTestCase(ServerTestCase):
@@ -88,6 +92,50 @@ class NameRulesTest(NamesTestCase):
         self.assertEqual(f["name"], name)
         self.assertEqual(self.server.download(self.token, path="/" + name).body,
                          b"long name")
+
+
+class UnicodeNamesTest(NamesTestCase):
+    """Names are compared in NFC: two spellings of one name cannot coexist."""
+
+    COMPOSED = "caf\u00e9"          # é as one code point
+    DECOMPOSED = "cafe\u0301"       # e + combining acute accent
+
+    def test_spellings_of_one_name_collide(self):
+        self.assertEqual(self.server.mkdir(self.token, f"/{self.COMPOSED}").status, 201)
+        self.assert_error(self.server.mkdir(self.token, f"/{self.DECOMPOSED}"), 409, "exists")
+        # the other spelling names the same node: a folder
+        self.assert_error(self.server.upload(self.token, f"/{self.DECOMPOSED}", b"x"), 409,
+                          "is_a_folder")
+        # either spelling finds the folder, which keeps its own spelling
+        for spelling in (self.COMPOSED, self.DECOMPOSED):
+            resp = self.server.stat(self.token, path=f"/{spelling}")
+            self.assertEqual(resp.status, 200, resp)
+            self.assertEqual(resp.body["node"]["name"], self.COMPOSED)
+        names = [e["name"] for e in self.server.list(self.token).body["entries"]]
+        self.assertEqual(names.count(self.COMPOSED) + names.count(self.DECOMPOSED), 1, names)
+
+    def test_files_and_moves_collide_too(self):
+        self.server.mkdir(self.token, "/u")
+        self.server.upload_file(self.token, f"/u/{self.DECOMPOSED}.txt", b"nfd")
+        self.assert_error(self.server.upload(self.token, f"/u/{self.COMPOSED}.txt", b"nfc"),
+                          409, "exists")
+        other = self.server.upload_file(self.token, "/u/other.txt", b"other")
+        resp = self.server.move(self.token, {"id": other["id"],
+                                             "to_path": f"/u/{self.COMPOSED}.txt"})
+        self.assert_error(resp, 409, "exists")
+
+    def test_respelling_a_name_is_a_rename(self):
+        node = self.server.upload_file(self.token, f"/{self.DECOMPOSED}.md", b"respell")
+        resp = self.server.move(self.token, {"id": node["id"],
+                                             "to_path": f"/{self.COMPOSED}.md"})
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(resp.body["node"]["name"], f"{self.COMPOSED}.md")
+        self.assertEqual(self.server.download(self.token, path=f"/{self.DECOMPOSED}.md").raw,
+                         b"respell")
+
+    def test_case_still_matters(self):
+        self.assertEqual(self.server.mkdir(self.token, "/CAF\u00c9").status, 201)
+        self.assertEqual(self.server.mkdir(self.token, "/caf\u00c9").status, 201)
 
 
 class PathRulesTest(NamesTestCase):
@@ -209,6 +257,7 @@ class StoreConfinementTest(NamesTestCase):
     def check_blob_store(self):
         """Every blob is DIR/blobs/ab/cd/<sha256> and hashes to its name."""
         allowed_top = {"yunpan.db", "yunpan.db-wal", "yunpan.db-shm", "yunpan.db-journal",
+                       "limits.db", "limits.db-wal", "limits.db-shm", "limits.db-journal",
                        "blobs", "uploads", "run", "tmp", "log"}
         self.assertLessEqual(set(os.listdir(self.server.data)), allowed_top)
         # Hidden files at the top (e.g. a lock file) are the store's own.

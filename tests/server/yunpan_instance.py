@@ -61,15 +61,12 @@ def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def compute_proof(nonce_hex, ranges, data):
+def compute_proof(nonce_hex, data):
     """Proof of possession per docs/protocol.md, step 2a.
 
-    proof = SHA-256(nonce raw bytes || content[r1] || content[r2] || ...)
+    proof = SHA-256(nonce raw bytes || the whole content)
     """
-    h = hashlib.sha256(bytes.fromhex(nonce_hex))
-    for r in ranges:
-        h.update(data[r["offset"]:r["offset"] + r["length"]])
-    return h.hexdigest()
+    return hashlib.sha256(bytes.fromhex(nonce_hex) + data).hexdigest()
 
 
 def write_pseudo_random_file(path, size, seed=1):
@@ -185,6 +182,9 @@ class Instance:
             raise RuntimeError("YP_SERVER_RUN is not set (meson sets it)")
         self.extra_args = list(extra_args)
         self.base = tempfile.mkdtemp(prefix="yp-test-")
+        # started as root, the server runs as an unprivileged user, which
+        # must be able to pass through to the data folder
+        os.chmod(self.base, 0o711)
         self.data = data_dir or os.path.join(self.base, "data")
         os.makedirs(self.data, exist_ok=True)
         self.stderr_path = os.path.join(self.base, "runner.stderr")
@@ -447,12 +447,12 @@ class Instance:
     # -- accounts ---------------------------------------------------------
 
     def register(self, username, password=DEFAULT_PASSWORD):
-        return self.post("account/register",
-                         {"username": username, "password": password})
+        return retry_when_busy(lambda: self.post(
+            "account/register", {"username": username, "password": password}))
 
     def login_response(self, username, password=DEFAULT_PASSWORD):
-        return self.post("account/login",
-                         {"username": username, "password": password})
+        return retry_when_busy(lambda: self.post(
+            "account/login", {"username": username, "password": password}))
 
     def login(self, username, password=DEFAULT_PASSWORD):
         """Logs in and returns the token (asserts success)."""
@@ -563,8 +563,7 @@ class Instance:
         if answer_challenge and resp.body.get("challenge"):
             ch = resp.body["challenge"]
             return self.post(f"uploads/{upload_id}/proof",
-                             {"proof": compute_proof(ch["nonce"], ch["ranges"], data)},
-                             token)
+                             {"proof": compute_proof(ch["nonce"], data)}, token)
         chunk = chunk or max(len(data), 1)
         offset = 0
         while True:
@@ -736,3 +735,56 @@ def _any_code(resp):
 def main():
     """Runs the calling module's tests verbosely; non-zero exit on failure."""
     unittest.main(module="__main__", verbosity=2)
+
+
+# -- guessing and flood defences ------------------------------------------
+
+BUSY_RETRIES = 50
+
+
+def retry_when_busy(send, retries=BUSY_RETRIES):
+    """SEND() again while it answers 503 unavailable, at most RETRIES times.
+
+    Every password hash takes one of a few slots shared by all workers; a
+    sign-in that finds none free is refused at once with Retry-After.
+    Parallel suites sign in at the same time, so the helpers wait briefly
+    and try again instead of failing. The wait is short and jittered
+    rather than the advertised second: the slots free up within ~150 ms.
+    """
+    resp = send()
+    for _ in range(retries):
+        if resp.status != 503:
+            break
+        time.sleep(random.uniform(0.05, 0.25))
+        resp = send()
+    return resp
+
+
+def request_from(server, source, method, path, body=None, token=None, timeout=60):
+    """One request to SERVER sent from the loopback address SOURCE.
+
+    nginx listens on 127.0.0.1, but a client may bind any 127.x address as
+    its own, so tests can play several clients that the server tells apart
+    by REMOTE_ADDR.
+    """
+    headers = {}
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        headers["Content-Type"] = JSON_TYPE
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout,
+                                      source_address=(source, 0))
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+        return Response(resp.status, resp.headers, _parse_body(resp, raw), raw)
+    finally:
+        conn.close()
+
+
+def login_from(server, source, username, password=DEFAULT_PASSWORD):
+    """POST account/login from the loopback address SOURCE (no retries)."""
+    return request_from(server, source, "POST", f"{API}/account/login",
+                        {"username": username, "password": password})

@@ -172,3 +172,86 @@ yps_sqlite_session_find(yps_meta_t *meta, const uint8_t *token_hash, int64_t now
     }
     return YP_STATUS_OK;
 }
+
+/* Deletes USER_ID's sessions except the one EXCEPT names (NULL: all),
+ * inside the caller's transaction or on its own. */
+static yp_status_t
+yps_sqlite_sessions_end(yps_sqlite_t *s, int64_t user_id, const uint8_t *except)
+{
+    sqlite3_stmt *stmt = yps_stmt(s, "DELETE FROM sessions WHERE user_id = ?1 "
+                                     "AND (?2 IS NULL OR token_hash <> ?2)");
+
+    if (stmt == NULL) {
+        return yps_sqlite_error(s, "prepare end sessions");
+    }
+    sqlite3_bind_int64(stmt, 1, user_id);
+    if (except != NULL) {
+        sqlite3_bind_blob(stmt, 2, except, 32, SQLITE_STATIC);
+    }
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "end sessions");
+    }
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_sqlite_session_delete_user(yps_meta_t *meta, int64_t user_id, const uint8_t *except)
+{
+    return yps_sqlite_sessions_end(YPS_SQLITE(meta), user_id, except);
+}
+
+yp_status_t
+yps_sqlite_user_set_password(yps_meta_t *meta, int64_t user_id, const char *pwhash,
+                             const uint8_t *except)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt;
+    yp_status_t st;
+
+    if ((st = yps_begin(s)) != YP_STATUS_OK) {
+        return st;
+    }
+    stmt = yps_stmt(s, "UPDATE users SET pwhash = ? WHERE id = ?");
+    sqlite3_bind_text(stmt, 1, pwhash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, user_id);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_end(s, yps_sqlite_error(s, "set password"));
+    }
+    if (sqlite3_changes(s->db) == 0) {
+        return yps_end(s, YP_STATUS_UNAUTHORIZED);
+    }
+    return yps_end(s, yps_sqlite_sessions_end(s, user_id, except));
+}
+
+/*
+ * Housekeeping: forgets the sessions that expired before NOW and tells which
+ * users had one, so that their event streams can be closed.
+ */
+yp_status_t
+yps_sqlite_session_prune(yps_meta_t *meta, int64_t now, GArray *user_ids)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt;
+    yp_status_t st;
+    int rc;
+
+    if ((st = yps_begin(s)) != YP_STATUS_OK) {
+        return st;
+    }
+    stmt = yps_stmt(s, "SELECT DISTINCT user_id FROM sessions WHERE expires <= ?");
+    sqlite3_bind_int64(stmt, 1, now);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+
+        g_array_append_val(user_ids, id);
+    }
+    if (rc != SQLITE_DONE) {
+        return yps_end(s, yps_sqlite_error(s, "list expired sessions"));
+    }
+    stmt = yps_stmt(s, "DELETE FROM sessions WHERE expires <= ?");
+    sqlite3_bind_int64(stmt, 1, now);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_end(s, yps_sqlite_error(s, "prune sessions"));
+    }
+    return yps_end(s, YP_STATUS_OK);
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * yps-sqlite-changes.c: the change feed.
+ * yps-sqlite-changes.c: the change feed, and its retention: entries older
+ * than the retention window are forgotten, and users.changes_floor records
+ * the newest cursor forgotten, below which a client must list again.
  */
 #include <string.h>
 
@@ -18,13 +20,21 @@ yps_sqlite_changes(yps_meta_t *meta, int64_t user_id, int64_t since, int64_t lim
                    GPtrArray *changes, bool *has_more, int64_t *latest)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
-    sqlite3_stmt *stmt;
-    int64_t root_id;
-    yp_status_t st;
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT cursor, changes_floor FROM users WHERE id = ?");
+    int64_t floor;
     int rc;
 
-    if ((st = yps_sqlite_user_state(meta, user_id, &root_id, latest)) != YP_STATUS_OK) {
-        return st;
+    sqlite3_bind_int64(stmt, 1, user_id);
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        return rc == SQLITE_DONE ? YP_STATUS_UNAUTHORIZED : yps_sqlite_error(s, "cursor");
+    }
+    *latest = sqlite3_column_int64(stmt, 0);
+    floor = sqlite3_column_int64(stmt, 1);
+    sqlite3_reset(stmt);
+    if (since < floor) {
+        /* changes after SINCE were forgotten: the client must list again */
+        return YP_STATUS_CURSOR_EXPIRED;
     }
     stmt = yps_stmt(s, "SELECT cursor, op, node_id, parent_id, is_folder, name, sha256, category,"
                        " size, mtime, created, modified, cursor, downloads, path, old_path"
@@ -50,4 +60,32 @@ yps_sqlite_changes(yps_meta_t *meta, int64_t user_id, int64_t since, int64_t lim
     sqlite3_reset(stmt);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? YP_STATUS_OK
                                                  : yps_sqlite_error(s, "changes");
+}
+
+yp_status_t
+yps_sqlite_changes_prune(yps_meta_t *meta, int64_t before, int64_t *removed)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt;
+    yp_status_t st;
+
+    *removed = 0;
+    if ((st = yps_begin(s)) != YP_STATUS_OK) {
+        return st;
+    }
+    stmt = yps_stmt(s, "UPDATE users SET changes_floor = max(changes_floor,"
+                       " (SELECT max(cursor) FROM changes c WHERE c.user_id = users.id"
+                       "  AND c.at < ?1))"
+                       " WHERE id IN (SELECT user_id FROM changes WHERE at < ?1)");
+    sqlite3_bind_int64(stmt, 1, before);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_end(s, yps_sqlite_error(s, "changes floor"));
+    }
+    stmt = yps_stmt(s, "DELETE FROM changes WHERE at < ?");
+    sqlite3_bind_int64(stmt, 1, before);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_end(s, yps_sqlite_error(s, "prune changes"));
+    }
+    *removed = sqlite3_changes(s->db);
+    return yps_end(s, YP_STATUS_OK);
 }

@@ -47,6 +47,10 @@ yp_status_t yps_sqlite_session_create(yps_meta_t *meta, int64_t user_id, const u
 yp_status_t yps_sqlite_session_delete(yps_meta_t *meta, const uint8_t *token_hash);
 yp_status_t yps_sqlite_session_find(yps_meta_t *meta, const uint8_t *token_hash, int64_t now,
                         int64_t *user_id, char **username, int64_t *expires);
+yp_status_t yps_sqlite_session_delete_user(yps_meta_t *meta, int64_t user_id, const uint8_t *except);
+yp_status_t yps_sqlite_user_set_password(yps_meta_t *meta, int64_t user_id, const char *pwhash,
+                             const uint8_t *except);
+yp_status_t yps_sqlite_session_prune(yps_meta_t *meta, int64_t now, GArray *user_ids);
 
 /* yps-sqlite-tree-read.c */
 yp_status_t yps_sqlite_node_get(yps_meta_t *meta, int64_t user_id, int64_t id, yps_node_t *node);
@@ -65,20 +69,27 @@ yp_status_t yps_sqlite_node_delete(yps_meta_t *meta, int64_t user_id, int64_t id
                        int64_t *cursor, GPtrArray *orphans);
 yp_status_t yps_sqlite_file_commit(yps_meta_t *meta, int64_t user_id, int64_t parent_id, const char *name,
                        int64_t if_version, const char *sha256, int64_t size, int64_t mtime,
-                       int64_t now, yps_node_t *node, GPtrArray *orphans);
+                       int64_t now, int64_t quota, yps_node_t *node, GPtrArray *orphans);
 yp_status_t yps_sqlite_file_downloaded(yps_meta_t *meta, int64_t user_id, int64_t id);
 yp_status_t yps_sqlite_blob_find(yps_meta_t *meta, const char *sha256, int64_t *size);
+yp_status_t yps_sqlite_blob_owned(yps_meta_t *meta, int64_t user_id, const char *sha256);
+
+/* yps-sqlite-quota.c */
+yp_status_t yps_sqlite_user_usage(yps_meta_t *meta, int64_t user_id, yps_usage_t *usage);
+yp_status_t yps_sqlite_user_set_quota(yps_meta_t *meta, const char *username, int64_t quota);
 
 /* yps-sqlite-uploads.c */
 yp_status_t yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u);
 yp_status_t yps_sqlite_upload_get(yps_meta_t *meta, int64_t user_id, const char *id, yps_upload_t *u);
 yp_status_t yps_sqlite_upload_find(yps_meta_t *meta, const char *id);
-yp_status_t yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t offset, int64_t expires);
-yp_status_t yps_sqlite_upload_set_challenge(yps_meta_t *meta, const char *id, const char *challenge);
+yp_status_t yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t from, int64_t to,
+                          int64_t expires);
+yp_status_t yps_sqlite_upload_spend_challenge(yps_meta_t *meta, const char *id, const char *challenge);
 yp_status_t yps_sqlite_upload_delete(yps_meta_t *meta, const char *id);
 yp_status_t yps_sqlite_upload_expired(yps_meta_t *meta, int64_t now, GPtrArray *ids);
 
 /* yps-sqlite-changes.c */
+yp_status_t yps_sqlite_changes_prune(yps_meta_t *meta, int64_t before, int64_t *removed);
 yp_status_t yps_sqlite_changes(yps_meta_t *meta, int64_t user_id, int64_t since, int64_t limit,
                    GPtrArray *changes, bool *has_more, int64_t *latest);
 

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <sqlite3.h>
 
+#include "yp-name.h"
 #include "yps-sqlite-private.h"
 
 /* ------------------------------------------------------------------------
@@ -41,11 +42,15 @@ yps_sqlite_node_child(yps_meta_t *meta, int64_t user_id, int64_t parent_id, cons
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
     sqlite3_stmt *stmt = yps_stmt(s, "SELECT " YPS_NODE_COLUMNS " FROM nodes "
-                                     "WHERE parent_id = ? AND name = ? AND user_id = ?");
+                                     "WHERE parent_id = ? AND name_key = ? AND user_id = ?");
+    g_autofree char *key = yp_name_key(name);
     int rc;
 
+    if (key == NULL) {
+        return YP_STATUS_NOT_FOUND;
+    }
     sqlite3_bind_int64(stmt, 1, parent_id);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 3, user_id);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "yp-category.h"
+#include "yp-name.h"
 #include "yps-sqlite-private.h"
 
 /* ------------------------------------------------------------------------
@@ -37,8 +38,8 @@ yps_log_change(yps_sqlite_t *s, int64_t user_id, yps_change_op_t op, const yps_n
 {
     sqlite3_stmt *stmt = yps_stmt(s,
         "INSERT INTO changes (user_id, cursor, op, node_id, parent_id, is_folder, name, path,"
-        " old_path, sha256, category, size, mtime, created, modified, downloads)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " old_path, sha256, category, size, mtime, created, modified, downloads, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
     sqlite3_bind_int64(stmt, 1, user_id);
     sqlite3_bind_int64(stmt, 2, node->version);
@@ -56,6 +57,7 @@ yps_log_change(yps_sqlite_t *s, int64_t user_id, yps_change_op_t op, const yps_n
     sqlite3_bind_int64(stmt, 14, node->created);
     sqlite3_bind_int64(stmt, 15, node->modified);
     sqlite3_bind_int64(stmt, 16, node->downloads);
+    sqlite3_bind_int64(stmt, 17, g_get_real_time() / G_USEC_PER_SEC);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         return yps_sqlite_error(s, "log change");
     }
@@ -90,13 +92,16 @@ yps_require_folder(yps_sqlite_t *s, int64_t user_id, int64_t id)
     return folder.is_folder ? YP_STATUS_OK : YP_STATUS_NOT_A_FOLDER;
 }
 
+/* EXISTS when another node than SELF (0: any) has NAME's key in PARENT_ID;
+ * a node may take another spelling of its own name. */
 static yp_status_t
-yps_name_free(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char *name)
+yps_name_free(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char *name,
+              int64_t self)
 {
     g_auto(yps_node_t) existing = { 0 };
     yp_status_t st = yps_sqlite_node_child(&s->base, user_id, parent_id, name, &existing);
 
-    if (st == YP_STATUS_NOT_FOUND) {
+    if (st == YP_STATUS_NOT_FOUND || (st == YP_STATUS_OK && existing.id == self)) {
         return YP_STATUS_OK;
     }
     return st == YP_STATUS_OK ? YP_STATUS_EXISTS : st;
@@ -106,20 +111,23 @@ static yp_status_t
 yps_mkdir_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char *name,
                  int64_t now, yps_node_t *node)
 {
+    g_autofree char *key = yp_name_key(name);
     sqlite3_stmt *stmt;
     int64_t cursor;
     yp_status_t st;
 
     if ((st = yps_require_folder(s, user_id, parent_id)) != YP_STATUS_OK
-        || (st = yps_name_free(s, user_id, parent_id, name)) != YP_STATUS_OK
+        || (st = yps_name_free(s, user_id, parent_id, name, 0)) != YP_STATUS_OK
         || (st = yps_next_cursor(s, user_id, &cursor)) != YP_STATUS_OK) {
         return st;
     }
     stmt = yps_stmt(s, "INSERT INTO nodes (user_id, parent_id, name, is_folder, category, mtime,"
-                       " created, modified, version) VALUES (?, ?, ?, 1, 'folder', ?, ?, ?, ?)");
+                       " created, modified, version, name_key)"
+                       " VALUES (?, ?, ?, 1, 'folder', ?, ?, ?, ?, ?)");
     sqlite3_bind_int64(stmt, 1, user_id);
     sqlite3_bind_int64(stmt, 2, parent_id);
     sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 4, now);
     sqlite3_bind_int64(stmt, 5, now);
     sqlite3_bind_int64(stmt, 6, now);
@@ -199,7 +207,7 @@ yps_move_locked(yps_sqlite_t *s, int64_t user_id, int64_t id, int64_t if_version
                 int64_t new_parent_id, const char *new_name, int64_t now, yps_node_t *node)
 {
     g_auto(yps_node_t) cur = { 0 };
-    g_autofree char *old_path = NULL;
+    g_autofree char *old_path = NULL, *key = NULL;
     sqlite3_stmt *stmt;
     bool cycle = false;
     int64_t cursor, depth = 0;
@@ -231,21 +239,23 @@ yps_move_locked(yps_sqlite_t *s, int64_t user_id, int64_t id, int64_t if_version
     if (depth > YP_PATH_DEPTH_MAX) {
         return YP_STATUS_INVALID_PATH;
     }
-    if ((st = yps_name_free(s, user_id, new_parent_id, new_name)) != YP_STATUS_OK
+    if ((st = yps_name_free(s, user_id, new_parent_id, new_name, id)) != YP_STATUS_OK
         || (st = yps_sqlite_node_path(&s->base, user_id, id, &old_path)) != YP_STATUS_OK
         || (st = yps_next_cursor(s, user_id, &cursor)) != YP_STATUS_OK) {
         return st;
     }
     stmt = yps_stmt(s, "UPDATE nodes SET parent_id = ?, name = ?, category = ?, modified = ?,"
-                       " version = ? WHERE id = ? AND user_id = ?");
+                       " version = ?, name_key = ? WHERE id = ? AND user_id = ?");
+    key = yp_name_key(new_name);
+    sqlite3_bind_text(stmt, 6, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 1, new_parent_id);
     sqlite3_bind_text(stmt, 2, new_name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, cur.is_folder ? "folder" : yp_category_for_name(new_name), -1,
                       SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 4, now);
     sqlite3_bind_int64(stmt, 5, cursor);
-    sqlite3_bind_int64(stmt, 6, id);
-    sqlite3_bind_int64(stmt, 7, user_id);
+    sqlite3_bind_int64(stmt, 7, id);
+    sqlite3_bind_int64(stmt, 8, user_id);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         return yps_sqlite_error(s, "move");
     }
@@ -410,6 +420,7 @@ static yp_status_t
 yps_file_insert(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char *name,
                 const char *sha256, int64_t size, int64_t mtime, int64_t now, yps_node_t *node)
 {
+    g_autofree char *key = yp_name_key(name);
     sqlite3_stmt *stmt;
     int64_t cursor;
     yp_status_t st;
@@ -418,8 +429,9 @@ yps_file_insert(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char 
         return st;
     }
     stmt = yps_stmt(s, "INSERT INTO nodes (user_id, parent_id, name, is_folder, sha256, size,"
-                       " category, mtime, created, modified, version)"
-                       " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)");
+                       " category, mtime, created, modified, version, name_key)"
+                       " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_bind_text(stmt, 11, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 1, user_id);
     sqlite3_bind_int64(stmt, 2, parent_id);
     sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
@@ -437,10 +449,30 @@ yps_file_insert(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char 
                              NULL, node);
 }
 
+/* QUOTA_EXCEEDED when the user's files would pass their quota (DEFAULT_QUOTA
+ * unless the account has its own; 0 is unlimited) by GROWTH bytes. */
+static yp_status_t
+yps_check_quota(yps_sqlite_t *s, int64_t user_id, int64_t default_quota, int64_t growth)
+{
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT used, coalesce(quota, ?) FROM users WHERE id = ?");
+    int64_t used, quota;
+
+    sqlite3_bind_int64(stmt, 1, default_quota);
+    sqlite3_bind_int64(stmt, 2, user_id);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        return yps_sqlite_error(s, "quota");
+    }
+    used = sqlite3_column_int64(stmt, 0);
+    quota = sqlite3_column_int64(stmt, 1);
+    sqlite3_reset(stmt);
+    return quota > 0 && growth > 0 && used + growth > quota ? YP_STATUS_QUOTA_EXCEEDED
+                                                            : YP_STATUS_OK;
+}
+
 static yp_status_t
 yps_commit_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char *name,
                   int64_t if_version, const char *sha256, int64_t size, int64_t mtime,
-                  int64_t now, yps_node_t *node, GPtrArray *orphans)
+                  int64_t now, int64_t quota, yps_node_t *node, GPtrArray *orphans)
 {
     g_auto(yps_node_t) cur = { 0 };
     yp_status_t st;
@@ -465,7 +497,8 @@ yps_commit_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const cha
     if (st == YP_STATUS_OK && cur.version != if_version) {
         return YP_STATUS_CONFLICT;
     }
-    if ((st = yps_blob_record(s, sha256, size, now)) != YP_STATUS_OK) {
+    if ((st = yps_check_quota(s, user_id, quota, size - cur.size)) != YP_STATUS_OK
+        || (st = yps_blob_record(s, sha256, size, now)) != YP_STATUS_OK) {
         return st;
     }
     if (cur.id != 0) {
@@ -477,7 +510,7 @@ yps_commit_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const cha
 yp_status_t
 yps_sqlite_file_commit(yps_meta_t *meta, int64_t user_id, int64_t parent_id, const char *name,
                        int64_t if_version, const char *sha256, int64_t size, int64_t mtime,
-                       int64_t now, yps_node_t *node, GPtrArray *orphans)
+                       int64_t now, int64_t quota, yps_node_t *node, GPtrArray *orphans)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
     yp_status_t st = yps_begin(s);
@@ -486,7 +519,7 @@ yps_sqlite_file_commit(yps_meta_t *meta, int64_t user_id, int64_t parent_id, con
         return st;
     }
     st = yps_commit_locked(s, user_id, parent_id, name, if_version, sha256, size, mtime, now,
-                           node, orphans);
+                           quota, node, orphans);
     if (st != YP_STATUS_OK) {
         g_ptr_array_set_size(orphans, 0);
     }
@@ -526,4 +559,22 @@ yps_sqlite_blob_find(yps_meta_t *meta, const char *sha256, int64_t *size)
     *size = sqlite3_column_int64(stmt, 0);
     sqlite3_reset(stmt);
     return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_sqlite_blob_owned(yps_meta_t *meta, int64_t user_id, const char *sha256)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT 1 FROM nodes WHERE sha256 = ? AND user_id = ?"
+                                     " LIMIT 1");
+    int rc;
+
+    sqlite3_bind_text(stmt, 1, sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, user_id);
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_ROW) {
+        return YP_STATUS_OK;
+    }
+    return rc == SQLITE_DONE ? YP_STATUS_NOT_FOUND : yps_sqlite_error(s, "owned blob");
 }

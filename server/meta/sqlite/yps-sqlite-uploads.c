@@ -88,33 +88,38 @@ yps_sqlite_upload_find(yps_meta_t *meta, const char *id)
 }
 
 yp_status_t
-yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t offset, int64_t expires)
+yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t from, int64_t to,
+                          int64_t expires)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
-    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET offset = ?, expires = ? WHERE id = ?");
+    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET offset = ?, expires = ?"
+                                     " WHERE id = ? AND offset = ?");
 
-    sqlite3_bind_int64(stmt, 1, offset);
+    sqlite3_bind_int64(stmt, 1, to);
     sqlite3_bind_int64(stmt, 2, expires);
     sqlite3_bind_text(stmt, 3, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, from);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         return yps_sqlite_error(s, "advance upload");
     }
-    return YP_STATUS_OK;
+    /* compare-and-set: another request moved the upload (or removed it) */
+    return sqlite3_changes(s->db) == 1 ? YP_STATUS_OK : YP_STATUS_OFFSET_MISMATCH;
 }
 
 yp_status_t
-yps_sqlite_upload_set_challenge(yps_meta_t *meta, const char *id, const char *challenge)
+yps_sqlite_upload_spend_challenge(yps_meta_t *meta, const char *id, const char *challenge)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
-    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET challenge = ? WHERE id = ?");
+    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET challenge = NULL"
+                                     " WHERE id = ? AND challenge = ?");
 
-    sqlite3_bind_text(stmt, 1, challenge, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, challenge, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
-        return yps_sqlite_error(s, "set challenge");
+        return yps_sqlite_error(s, "spend challenge");
     }
-    /* a concurrent request may have spent it first */
-    return sqlite3_changes(s->db) == 1 ? YP_STATUS_OK : YP_STATUS_NOT_FOUND;
+    /* exactly one request spends a challenge, however many arrive at once */
+    return sqlite3_changes(s->db) == 1 ? YP_STATUS_OK : YP_STATUS_NO_CHALLENGE;
 }
 
 yp_status_t

@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 #include <sqlite3.h>
 
+#include "yp-name.h"
 #include "yps-sqlite-private.h"
 
 /* ------------------------------------------------------------------------
@@ -88,6 +89,34 @@ static const char *const yps_migrations[] = {
     "  expires INTEGER NOT NULL,"
     "  challenge TEXT) WITHOUT ROWID;"
     "CREATE INDEX uploads_expires ON uploads(expires);",
+
+    /* 2: names compared in NFC (two spellings of one name cannot coexist;
+     * should old data hold such twins, the later one's key is made unique
+     * with its id, which no real key contains since names have no '/');
+     * quotas with a usage counter the triggers keep exact; change log
+     * retention; pruning expired sessions without a scan. */
+    "ALTER TABLE nodes ADD COLUMN name_key TEXT;"
+    "UPDATE nodes SET name_key = yp_nfc(name);"
+    "UPDATE nodes SET name_key = name_key || '/' || id WHERE EXISTS ("
+    "  SELECT 1 FROM nodes o WHERE o.parent_id = nodes.parent_id"
+    "  AND o.name_key = nodes.name_key AND o.id < nodes.id);"
+    "CREATE UNIQUE INDEX nodes_parent_key ON nodes(parent_id, name_key);"
+    "ALTER TABLE users ADD COLUMN quota INTEGER;"
+    "ALTER TABLE users ADD COLUMN used INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE users SET used = (SELECT coalesce(sum(size), 0) FROM nodes"
+    "  WHERE nodes.user_id = users.id AND is_folder = 0);"
+    "CREATE TRIGGER nodes_used_insert AFTER INSERT ON nodes WHEN NEW.is_folder = 0 BEGIN"
+    "  UPDATE users SET used = used + NEW.size WHERE id = NEW.user_id; END;"
+    "CREATE TRIGGER nodes_used_delete AFTER DELETE ON nodes WHEN OLD.is_folder = 0 BEGIN"
+    "  UPDATE users SET used = used - OLD.size WHERE id = OLD.user_id; END;"
+    "CREATE TRIGGER nodes_used_update AFTER UPDATE OF size ON nodes WHEN NEW.is_folder = 0"
+    "  BEGIN UPDATE users SET used = used - OLD.size + NEW.size WHERE id = NEW.user_id; END;"
+    "CREATE INDEX uploads_user ON uploads(user_id);"
+    "ALTER TABLE changes ADD COLUMN at INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE changes SET at = modified;"
+    "ALTER TABLE users ADD COLUMN changes_floor INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX changes_at ON changes(at);"
+    "CREATE INDEX sessions_expires ON sessions(expires);",
 };
 
 bool
@@ -101,6 +130,20 @@ yps_sqlite_exec(yps_sqlite_t *s, const char *sql, GError **error)
         return false;
     }
     return true;
+}
+
+/* yp_nfc(name): the name's key, for migrations that must compute it in SQL. */
+static void
+yps_sqlite_nfc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *name = (const char *) sqlite3_value_text(argv[0]);
+    g_autofree char *key = name ? yp_name_key(name) : NULL;
+
+    if (key == NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    sqlite3_result_text(ctx, key, -1, SQLITE_TRANSIENT);
 }
 
 static bool
@@ -271,6 +314,9 @@ static const yps_meta_ops_t yps_sqlite_ops = {
     .session_create = yps_sqlite_session_create,
     .session_find = yps_sqlite_session_find,
     .session_delete = yps_sqlite_session_delete,
+    .session_delete_user = yps_sqlite_session_delete_user,
+    .user_set_password = yps_sqlite_user_set_password,
+    .session_prune = yps_sqlite_session_prune,
     .node_get = yps_sqlite_node_get,
     .node_child = yps_sqlite_node_child,
     .node_path = yps_sqlite_node_path,
@@ -281,14 +327,18 @@ static const yps_meta_ops_t yps_sqlite_ops = {
     .file_commit = yps_sqlite_file_commit,
     .file_downloaded = yps_sqlite_file_downloaded,
     .blob_find = yps_sqlite_blob_find,
+    .blob_owned = yps_sqlite_blob_owned,
+    .user_usage = yps_sqlite_user_usage,
+    .user_set_quota = yps_sqlite_user_set_quota,
     .upload_create = yps_sqlite_upload_create,
     .upload_get = yps_sqlite_upload_get,
     .upload_find = yps_sqlite_upload_find,
     .upload_advance = yps_sqlite_upload_advance,
-    .upload_set_challenge = yps_sqlite_upload_set_challenge,
+    .upload_spend_challenge = yps_sqlite_upload_spend_challenge,
     .upload_delete = yps_sqlite_upload_delete,
     .upload_expired = yps_sqlite_upload_expired,
     .changes = yps_sqlite_changes,
+    .changes_prune = yps_sqlite_changes_prune,
 };
 
 yps_meta_t *
@@ -307,6 +357,8 @@ yps_meta_sqlite_open(const char *path, GError **error)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 15000);
+    sqlite3_create_function(s->db, "yp_nfc", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            yps_sqlite_nfc, NULL, NULL);
     /* synchronous=FULL: a commit acknowledged to a client survives power loss */
     if (!yps_sqlite_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                             " PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456;", error)

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+
+#include <gio/gio.h>
+
+#include "yps-server.h"
+
+bool
+yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
+{
+    g_autofree char *db = g_build_filename(opt->data_dir, "yunpan.db", NULL);
+    g_autofree char *blobs = g_build_filename(opt->data_dir, "blobs", NULL);
+
+    srv->data_dir = g_strdup(opt->data_dir);
+    srv->uploads_dir = g_build_filename(opt->data_dir, "uploads", NULL);
+    srv->publish_socket = g_build_filename(opt->data_dir, "run", "publish.sock", NULL);
+    srv->upload_ttl = opt->upload_ttl;
+    srv->token_ttl = opt->token_ttl;
+    srv->default_quota = opt->quota;
+    srv->instant_min_size = opt->instant_min_size;
+    srv->instant_budget = opt->instant_budget;
+    srv->change_retention = opt->change_retention;
+    if (g_mkdir_with_parents(srv->uploads_dir, 0700) != 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",
+                    srv->uploads_dir, g_strerror(errno));
+        return false;
+    }
+    srv->meta = yps_meta_sqlite_open(db, error);
+    if (srv->meta == NULL) {
+        return false;
+    }
+    srv->blob = yps_blob_fs_open(blobs, error);
+    if (srv->blob == NULL) {
+        return false;
+    }
+    srv->guard = yps_guard_open(&opt->guard, opt->data_dir, error);
+    srv->limits = srv->guard ? srv->guard->limits : NULL;
+    return srv->guard != NULL;
+}
+
+void
+yps_server_close(yps_server_t *srv)
+{
+    if (srv->meta) {
+        srv->meta->ops->close(srv->meta);
+    }
+    if (srv->blob) {
+        srv->blob->ops->close(srv->blob);
+    }
+    yps_guard_close(srv->guard);
+    srv->guard = NULL;
+    srv->limits = NULL;
+    yps_run_deferred(srv);
+    if (srv->deferred) {
+        g_array_free(srv->deferred, TRUE);
+    }
+    g_free(srv->data_dir);
+    g_free(srv->uploads_dir);
+    g_free(srv->publish_socket);
+}

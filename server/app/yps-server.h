@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yps-server.h: the options a worker runs with and opening its stores.
+ *
+ * yunpan-server's main and the fuzz targets (tests/fuzz/) open a server the
+ * same way, so a fuzzer exercises exactly what a worker serves with.
+ */
+#ifndef YPS_SERVER_H
+#define YPS_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "yps-guard.h"
+#include "yps-request.h"
+
+typedef struct {
+    char   *data_dir;
+    int     workers;
+    int64_t upload_ttl;
+    int64_t token_ttl;
+    int64_t quota;              /* default per-account quota in bytes; 0: none */
+    int64_t instant_min_size;   /* cross-user instant upload from this size on */
+    int64_t instant_budget;     /* cross-user challenges per account and hour */
+    int64_t change_retention;   /* seconds the change log keeps an entry */
+    char   *set_quota;          /* USER=SIZE: set a quota and exit */
+    yps_guard_config_t guard;   /* sign-in limits, hashing slots, password strength */
+    int64_t housekeeping_interval;  /* seconds between the master's chores */
+} yps_options_t;
+
+/* Fills SRV from OPT and opens its metadata and blob stores under
+ * opt->data_dir. On failure SRV may be half-open: close it anyway. */
+bool yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error);
+
+/* Closes what yps_server_open opened; safe on a zeroed or half-open SRV. */
+void yps_server_close(yps_server_t *srv);
+
+#endif

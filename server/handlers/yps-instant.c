@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yps-instant.c: instant upload (秒传) without an existence oracle.
+ *
+ * A client that declares content the server already holds may prove that it
+ * has the bytes instead of sending them. Three rules keep that from telling
+ * anyone what other users store:
+ *
+ *  - The proof is SHA-256(nonce ‖ whole content) for a fresh random nonce,
+ *    so it depends on every byte: knowing a document except for the PIN in
+ *    it is worth nothing, and a hash alone is worth nothing.
+ *  - Whether a challenge is offered, and how long a wrong proof takes, do
+ *    not depend on whether anyone else holds the content. Files of at least
+ *    srv->instant_min_size bytes get a challenge whether or not the content
+ *    exists (while the account's budget of challenges lasts); smaller ones,
+ *    where guessing a secret inside a known document is practical, are only
+ *    deduplicated against the caller's own files, which tells them nothing.
+ *  - Each account gets a limited number of cross-user challenges per window,
+ *    and each challenge is spent by exactly one proof.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "yp-hash.h"
+#include "yps-uploads-private.h"
+
+#define YPS_INSTANT_WINDOW 3600  /* seconds over which an account's challenges are counted */
+
+static JsonObject *
+yps_challenge_new(void)
+{
+    uint8_t nonce[YP_PROOF_NONCE_LEN];
+    char hex[2 * YP_PROOF_NONCE_LEN + 1];
+    JsonObject *challenge = json_object_new();
+
+    randombytes_buf(nonce, sizeof(nonce));
+    yp_hex_encode(nonce, sizeof(nonce), hex);
+    json_object_set_string_member(challenge, "nonce", hex);
+    return challenge;
+}
+
+/* True while the caller may still get a challenge that could match another
+ * user's content in this window. */
+static bool
+yps_instant_budget(yps_req_t *r)
+{
+    yps_limits_t *limits = r->srv->limits;
+    g_autofree char *key = g_strdup_printf("instant:%" G_GINT64_FORMAT, r->user_id);
+    int64_t retry_after = 0;
+
+    if (limits == NULL || r->srv->instant_budget <= 0) {
+        return r->srv->instant_budget != 0;
+    }
+    return limits->ops->hit(limits, key, _yps_now(), YPS_INSTANT_WINDOW,
+                            r->srv->instant_budget, &retry_after) == YP_STATUS_OK;
+}
+
+/*
+ * Called by the start of a non-empty upload. Nothing here looks at whether
+ * another user holds the content, so neither the answer nor its timing can
+ * tell.
+ */
+JsonObject *
+_yps_instant_offer(yps_req_t *r, const yps_upload_t *u)
+{
+    yps_meta_t *meta = r->srv->meta;
+    bool own = meta->ops->blob_owned(meta, r->user_id, u->sha256) == YP_STATUS_OK;
+
+    if (u->size < r->srv->instant_min_size) {
+        return own ? yps_challenge_new() : NULL;
+    }
+    return own || yps_instant_budget(r) ? yps_challenge_new() : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Proof of possession
+ * ------------------------------------------------------------------------ */
+
+/* The same work as proving SIZE bytes, for content nobody may match: a
+ * wrong proof must not answer faster because the content does not exist. */
+static void
+yps_proof_decoy(const uint8_t *nonce, int64_t size, char hex[65])
+{
+    static const uint8_t zeros[64 * 1024];
+    yp_sha256_t *ctx = yp_sha256_new();
+
+    yp_sha256_update(ctx, nonce, YP_PROOF_NONCE_LEN);
+    for (int64_t left = size; left > 0; left -= (int64_t) sizeof(zeros)) {
+        yp_sha256_update(ctx, zeros, (size_t) MIN(left, (int64_t) sizeof(zeros)));
+    }
+    yp_sha256_finish_hex(ctx, hex);
+    yp_sha256_free(ctx);
+}
+
+/* May U's proof match stored content? Another user's only for large files. */
+static bool
+yps_proof_eligible(yps_req_t *r, const yps_upload_t *u)
+{
+    yps_meta_t *meta = r->srv->meta;
+    int64_t blob_size = 0;
+
+    if (meta->ops->blob_find(meta, u->sha256, &blob_size) != YP_STATUS_OK
+        || blob_size != u->size) {
+        return false;
+    }
+    return u->size >= r->srv->instant_min_size
+           || meta->ops->blob_owned(meta, r->user_id, u->sha256) == YP_STATUS_OK;
+}
+
+/* The proof the server expects for U and NONCE. */
+static yp_status_t
+yps_expected_proof(yps_req_t *r, const yps_upload_t *u, const uint8_t *nonce, char hex[65])
+{
+    uint64_t size = 0;
+    int fd = -1, rc;
+
+    if (yps_proof_eligible(r, u)) {
+        fd = r->srv->blob->ops->open(r->srv->blob, u->sha256, NULL);
+    }
+    if (fd < 0) {
+        yps_proof_decoy(nonce, u->size, hex);
+        return YP_STATUS_OK;
+    }
+    rc = yp_proof_compute_fd(fd, nonce, YP_PROOF_NONCE_LEN, hex, &size);
+    close(fd);
+    if (rc != 0) {
+        return yps_fail(r, YP_STATUS_INTERNAL, "cannot read blob %s", u->sha256);
+    }
+    if ((int64_t) size != u->size) {
+        g_warning("blob %s has %" G_GUINT64_FORMAT " bytes, not %" G_GINT64_FORMAT, u->sha256,
+                  size, u->size);
+        yps_proof_decoy(nonce, u->size, hex);
+    }
+    return YP_STATUS_OK;
+}
+
+static yp_status_t
+yps_proof_check(yps_req_t *r, yps_upload_t *u, const char *proof)
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    uint8_t nonce[YP_PROOF_NONCE_LEN];
+    char expected[65];
+    const char *nonce_hex = NULL;
+    JsonNode *root;
+    yp_status_t st;
+
+    if (u->challenge == NULL) {
+        return YP_STATUS_NO_CHALLENGE;
+    }
+    /* one try per challenge: spend it before looking at the answer */
+    if ((st = r->srv->meta->ops->upload_spend_challenge(r->srv->meta, u->id, u->challenge))
+        != YP_STATUS_OK) {
+        return st;
+    }
+    if (json_parser_load_from_data(parser, u->challenge, -1, NULL)
+        && (root = json_parser_get_root(parser)) != NULL && JSON_NODE_HOLDS_OBJECT(root)) {
+        nonce_hex = json_object_get_string_member_with_default(json_node_get_object(root),
+                                                               "nonce", NULL);
+    }
+    if (!yp_hex_decode(nonce_hex, nonce, sizeof(nonce))) {
+        return yps_fail(r, YP_STATUS_INTERNAL, "stored challenge is corrupt");
+    }
+    if ((st = yps_expected_proof(r, u, nonce, expected)) != YP_STATUS_OK) {
+        return st;
+    }
+    return sodium_memcmp(expected, proof, 64) == 0 ? YP_STATUS_OK : YP_STATUS_PROOF_FAILED;
+}
+
+yp_status_t
+yps_handle_upload_proof(yps_req_t *r)
+{
+    g_auto(yps_upload_t) u = { 0 };
+    const char *proof = NULL;
+    yp_status_t st;
+    int lock = -1;
+
+    if ((st = yps_body_string(r, "proof", true, &proof)) != YP_STATUS_OK) {
+        return st;
+    }
+    if (!yp_sha256_hex_is_valid(proof)) {
+        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "proof: 64 lower-case hex digits");
+    }
+    if ((st = _yps_upload_lock(r, r->arg, &u, &lock)) != YP_STATUS_OK) {
+        return st;
+    }
+    st = yps_proof_check(r, &u, proof);
+    if (st == YP_STATUS_OK) {
+        /* the bytes sent so far, if any, go with the session */
+        st = _yps_upload_commit(r, &u, -1, true);
+    }
+    _yps_upload_unlock(lock);
+    return st;
+}
