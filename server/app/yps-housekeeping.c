@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <signal.h>
 #include <stdio.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "yps-handlers.h"
@@ -92,21 +91,13 @@ yps_housekeeping_spawn(const yps_options_t *opt, const sigset_t *old_mask)
 {
     yps_server_t srv = { 0 };
     g_autoptr(GError) error = NULL;
-    pid_t master = getpid();
-    pid_t pid = fork();
+    pid_t pid = yps_fork_child(old_mask);
     int failed;
 
     if (pid != 0) {
         return pid;
     }
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != master) {
-        _exit(0);
-    }
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
-    sigprocmask(SIG_SETMASK, old_mask, NULL);
     if (!yps_server_open(&srv, opt, &error)) {
         fprintf(stderr, "yunpan-server: housekeeping: %s\n", error->message);
         yps_server_close(&srv);

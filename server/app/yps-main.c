@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,20 +230,11 @@ yps_sweep_leftovers(yps_server_t *srv)
 static pid_t
 yps_spawn_worker(const yps_options_t *opt, const sigset_t *old_mask)
 {
-    pid_t master = getpid();
-    pid_t pid = fork();
+    pid_t pid = yps_fork_child(old_mask);
 
     if (pid != 0) {
         return pid;
     }
-    /* a worker must not outlive its master, whatever killed the master */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != master) {
-        _exit(0);
-    }
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    sigprocmask(SIG_SETMASK, old_mask, NULL);
     _exit(yps_worker_main(opt));
 }
 

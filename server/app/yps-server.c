@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -57,4 +59,24 @@ yps_server_close(yps_server_t *srv)
     g_free(srv->data_dir);
     g_free(srv->uploads_dir);
     g_free(srv->publish_socket);
+}
+
+pid_t
+yps_fork_child(const sigset_t *old_mask)
+{
+    pid_t master = getpid();
+    pid_t pid = fork();
+
+    if (pid != 0) {
+        return pid;
+    }
+    /* a child must not outlive its master, whatever killed the master */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != master) {
+        _exit(0);
+    }
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    sigprocmask(SIG_SETMASK, old_mask, NULL);
+    return 0;
 }

@@ -9,7 +9,9 @@
 #define YPS_SERVER_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <glib.h>
 
@@ -36,5 +38,11 @@ bool yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error
 
 /* Closes what yps_server_open opened; safe on a zeroed or half-open SRV. */
 void yps_server_close(yps_server_t *srv);
+
+/* fork() for the master's children (workers, housekeeping): in the child,
+ * which gets SIGTERM should the master die and the default SIGTERM/SIGINT
+ * actions with OLD_MASK restored, it returns 0; in the master the child's
+ * pid, or -1. */
+pid_t yps_fork_child(const sigset_t *old_mask);
 
 #endif

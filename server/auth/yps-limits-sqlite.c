@@ -117,6 +117,30 @@ yps_limits_end(yps_limits_sqlite_t *s, yp_status_t status)
  * Growing delays
  * ------------------------------------------------------------------------ */
 
+/* Reads the two columns SQL selects for KEY among the rows still alive at
+ * NOW; leaves *A and *B alone when there is none. */
+static yp_status_t
+yps_limits_read(yps_limits_sqlite_t *s, const char *sql, const char *key, int64_t now,
+                int64_t *a, int64_t *b)
+{
+    sqlite3_stmt *stmt = yps_limits_stmt(s, sql);
+    int rc;
+
+    if (stmt == NULL) {
+        return YP_STATUS_UNAVAILABLE;
+    }
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, now);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *a = sqlite3_column_int64(stmt, 0);
+        *b = sqlite3_column_int64(stmt, 1);
+    }
+    sqlite3_reset(stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YP_STATUS_OK
+                                                 : yps_limits_error(s, "read limiter");
+}
+
 static yp_status_t
 yps_limits_sqlite_attempt(yps_limits_t *limits, const char *key, int64_t now,
                           const yps_backoff_t *policy, int64_t *retry_after)
@@ -124,26 +148,16 @@ yps_limits_sqlite_attempt(yps_limits_t *limits, const char *key, int64_t now,
     yps_limits_sqlite_t *s = YPS_LIMITS_SQLITE(limits);
     int64_t failures = 0, blocked_until = 0, delay;
     sqlite3_stmt *stmt;
-    int rc;
+    yp_status_t st;
 
     if (!yps_limits_run(s, "BEGIN IMMEDIATE")) {
         return YP_STATUS_UNAVAILABLE;
     }
-    stmt = yps_limits_stmt(s, "SELECT failures, blocked_until FROM throttle "
-                              "WHERE key = ? AND expires > ?");
-    if (stmt == NULL) {
-        return yps_limits_end(s, YP_STATUS_UNAVAILABLE);
+    st = yps_limits_read(s, "SELECT failures, blocked_until FROM throttle "
+                            "WHERE key = ? AND expires > ?", key, now, &failures, &blocked_until);
+    if (st != YP_STATUS_OK) {
+        return yps_limits_end(s, st);
     }
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, now);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        failures = sqlite3_column_int64(stmt, 0);
-        blocked_until = sqlite3_column_int64(stmt, 1);
-    } else if (rc != SQLITE_DONE) {
-        return yps_limits_end(s, yps_limits_error(s, "read throttle"));
-    }
-    sqlite3_reset(stmt);
     if (blocked_until > now) {
         *retry_after = blocked_until - now;
         return yps_limits_end(s, YP_STATUS_RATE_LIMITED);
@@ -200,26 +214,16 @@ yps_limits_sqlite_hit(yps_limits_t *limits, const char *key, int64_t now, int64_
     yps_limits_sqlite_t *s = YPS_LIMITS_SQLITE(limits);
     int64_t hits = 0, window_end = now + window;
     sqlite3_stmt *stmt;
-    int rc;
+    yp_status_t st;
 
     if (!yps_limits_run(s, "BEGIN IMMEDIATE")) {
         return YP_STATUS_UNAVAILABLE;
     }
-    stmt = yps_limits_stmt(s, "SELECT hits, window_end FROM counters "
-                              "WHERE key = ? AND window_end > ?");
-    if (stmt == NULL) {
-        return yps_limits_end(s, YP_STATUS_UNAVAILABLE);
+    st = yps_limits_read(s, "SELECT hits, window_end FROM counters "
+                            "WHERE key = ? AND window_end > ?", key, now, &hits, &window_end);
+    if (st != YP_STATUS_OK) {
+        return yps_limits_end(s, st);
     }
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, now);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        hits = sqlite3_column_int64(stmt, 0);
-        window_end = sqlite3_column_int64(stmt, 1);
-    } else if (rc != SQLITE_DONE) {
-        return yps_limits_end(s, yps_limits_error(s, "read counter"));
-    }
-    sqlite3_reset(stmt);
     if (hits >= max) {
         *retry_after = window_end - now;
         return yps_limits_end(s, YP_STATUS_RATE_LIMITED);
