@@ -6,25 +6,53 @@
 #include "yp-name.h"
 
 /*
- * Characters that render as nothing or reorder what follows, so that
- * "invoice\u202Efdp.exe" shows as "invoiceexe.pdf". The zero-width
- * joiners U+200C and U+200D stay allowed: Persian, Indic scripts and emoji
- * sequences need them, and they cannot reorder text.
+ * Whether the non-ASCII character C may not be part of a name. Refused by
+ * category: controls (Cc: the C1 range U+0080-U+009F too, whose U+009B is
+ * an 8-bit CSI a terminal may act on when a name is printed), line and
+ * paragraph separators (Zl, Zp), and format characters (Cf), which render
+ * as nothing or reorder what follows, so that "invoice\u202Efdp.exe" shows
+ * as "invoiceexe.pdf" (bidirectional marks, embeddings and isolates,
+ * zero-width space, word joiner, soft hyphen, byte order mark, interlinear
+ * annotations, tags...). The zero-width joiners U+200C and U+200D stay
+ * allowed: Persian, Indic scripts and emoji sequences need them, and they
+ * cannot reorder text. Then, by code point, the invisible letters and marks
+ * that other categories hold: the combining grapheme joiner, the Hangul
+ * fillers, and the whole tag block (its unassigned code points as well).
+ *
+ * Unassigned code points (Cn) and private use (Co) stay allowed: a newer
+ * client may know characters these tables do not, and private use is what
+ * some scripts and icon fonts are written in. Variation selectors
+ * (U+FE00-U+FE0F, Mn) stay allowed too: emoji need U+FE0E and U+FE0F.
  */
 static bool
-yp_char_is_deceptive(gunichar c)
+yp_char_is_refused(gunichar c)
 {
-    return c == 0x200B                      /* zero-width space */
-           || c == 0x200E || c == 0x200F    /* left-to-right / right-to-left marks */
-           || (c >= 0x202A && c <= 0x202E)  /* embeddings and overrides */
-           || (c >= 0x2060 && c <= 0x2064)  /* word joiner, invisible operators */
-           || (c >= 0x2066 && c <= 0x2069)  /* isolates */
-           || c == 0xFEFF;                  /* byte order mark, zero-width no-break space */
+    switch (g_unichar_type(c)) {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+        return true;
+    case G_UNICODE_FORMAT:
+        return c != 0x200C && c != 0x200D;
+    default:
+        break;
+    }
+    return c == 0x034F                      /* combining grapheme joiner */
+           || c == 0x115F || c == 0x1160    /* Hangul choseong and jungseong fillers */
+           || c == 0x3164 || c == 0xFFA0    /* Hangul filler, halfwidth filler */
+           || (c >= 0xE0000 && c <= 0xE007F);  /* tags */
 }
 
+/*
+ * Called for every name of every request, so one pass after the UTF-8
+ * check: ASCII bytes are judged as they are, and only the rest is decoded
+ * and looked up.
+ */
 bool
 yp_name_is_valid(const char *name, size_t len)
 {
+    const char *p, *end;
+
     if (name == NULL || len == 0 || len > YP_NAME_MAX) {
         return false;
     }
@@ -34,15 +62,18 @@ yp_name_is_valid(const char *name, size_t len)
     if (!g_utf8_validate(name, (gssize) len, NULL)) {
         return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) name[i];
-        if (c < 0x20 || c == 0x7f || c == '/') {
+    for (p = name, end = name + len; p < end;) {
+        unsigned char c = (unsigned char) *p;
+
+        if (c >= 0x80) {
+            if (yp_char_is_refused(g_utf8_get_char(p))) {
+                return false;
+            }
+            p = g_utf8_next_char(p);
+        } else if (c < 0x20 || c == 0x7f || c == '/') {
             return false;
-        }
-    }
-    for (const char *p = name; p < name + len; p = g_utf8_next_char(p)) {
-        if (yp_char_is_deceptive(g_utf8_get_char(p))) {
-            return false;
+        } else {
+            p++;
         }
     }
     return true;

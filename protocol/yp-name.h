@@ -12,10 +12,14 @@
 #include "yp-protocol.h"
 
 /* True when NAME (LEN bytes, not necessarily NUL-terminated) is a valid
- * file or folder name: UTF-8, 1..255 bytes, no '/', NUL or control
- * character, no invisible character that makes a name look like another
- * (bidirectional overrides and isolates, zero-width space, word joiner,
- * byte order mark), not "." or "..". */
+ * file or folder name: UTF-8, 1..255 bytes, not "." or "..", no '/' and
+ * no control character (C0, DEL and C1, NUL included), no line or
+ * paragraph separator, and no invisible character that makes a name look
+ * like another: no format character (bidirectional marks, overrides and
+ * isolates, zero-width space, word joiner, soft hyphen, byte order mark,
+ * tags...) but the joiners U+200C and U+200D, no combining grapheme joiner
+ * and no Hangul filler. Unassigned and private-use code points are
+ * allowed. */
 bool yp_name_is_valid(const char *name, size_t len);
 
 /* The form two names are compared in: NFC. Names whose keys are equal

@@ -16,23 +16,22 @@ typedef struct {
 } yps_chore_t;
 
 /*
- * Forgets expired sessions and ends the event streams of their users: nchan
- * authorized those streams when they opened and would keep them open.
- * Their other devices reconnect with their own tokens.
+ * Forgets expired sessions and ends their event streams: nchan authorized
+ * those streams when they opened and would keep them open. Only the
+ * streams of the expired sessions end; the same users' other devices keep
+ * theirs.
  */
 static yp_status_t
 yps_chore_sessions(yps_server_t *srv, int64_t now, int64_t *done)
 {
-    g_autoptr(GArray) users = g_array_new(FALSE, FALSE, sizeof(int64_t));
-    yp_status_t st = srv->meta->ops->session_prune(srv->meta, now, users);
+    g_autoptr(GArray) ended = g_array_new(FALSE, FALSE, 32);
+    yp_status_t st = srv->meta->ops->session_prune(srv->meta, now, ended);
 
     if (st != YP_STATUS_OK) {
         return st;
     }
-    for (guint i = 0; i < users->len; i++) {
-        yps_notify_close(srv->publish_socket, g_array_index(users, int64_t, i));
-    }
-    *done = users->len;
+    yps_notify_end_sessions(srv->publish_socket, (const uint8_t *) ended->data, ended->len);
+    *done = ended->len;
     return YP_STATUS_OK;
 }
 
@@ -59,7 +58,7 @@ yps_chore_changes(yps_server_t *srv, int64_t now, int64_t *done)
 }
 
 static const yps_chore_t yps_chores[] = {
-    { "users' expired sessions ended",  yps_chore_sessions },
+    { "expired sessions ended", yps_chore_sessions },
     { "stale rate limiter entries removed", yps_chore_limits },
     { "expired uploads removed", yps_chore_uploads },
     { "change log entries past retention forgotten", yps_chore_changes },

@@ -9,6 +9,7 @@
  * it serves in this process, for `spawn-fcgi -F N` deployments.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ static bool
 yps_parse_options(int argc, char **argv, yps_options_t *opt)
 {
     gint64 upload_ttl = 24 * 3600, token_ttl = 30 * 24 * 3600, budget = 60;
-    gint64 retention = 90 * 24 * 3600;
+    gint64 retention = 90 * 24 * 3600, proof_rate = 256;
+    gint proof_slots = -1;
     gint64 housekeeping = 60;
     g_autofree char *quota = NULL, *instant_min = NULL;
     GOptionEntry entries[] = {
@@ -81,6 +83,13 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
         { "instant-budget", 0, 0, G_OPTION_ARG_INT64, &budget,
           "Instant-upload challenges per account and hour that may match other accounts' "
           "files (default 60; 0: none)", "N" },
+        { "instant-proof-rate", 0, 0, G_OPTION_ARG_INT64, &proof_rate,
+          "MiB a second: a wrong proof of possession is answered no sooner than reading its "
+          "file at this rate takes, so a cold blob cannot be told from none (default 256)",
+          "R" },
+        { "proof-slots", 0, 0, G_OPTION_ARG_INT, &proof_slots,
+          "Proofs of possession checked at once across all workers (default a quarter of "
+          "the workers, at least 1)", "N" },
         { "change-retention", 0, 0, G_OPTION_ARG_INT64, &retention,
           "Seconds the change log keeps an entry (default 90 days)", "S" },
         { "set-quota", 0, 0, G_OPTION_ARG_STRING, &opt->set_quota,
@@ -109,9 +118,11 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
     opt->instant_min_size = 4 << 20;
     if ((quota && !yps_parse_size(quota, &opt->quota))
         || (instant_min && !yps_parse_size(instant_min, &opt->instant_min_size))
-        || budget < 0 || retention < 1) {
+        || budget < 0 || retention < 1 || proof_rate < 1 || proof_slots < -1
+        || proof_slots == 0 || proof_slots > 1024) {
         fprintf(stderr, "yunpan-server: --quota and --instant-min-size take sizes such as "
-                "1073741824, 512m or 10g; --instant-budget >= 0; --change-retention >= 1\n");
+                "1073741824, 512m or 10g; --instant-budget >= 0; --change-retention >= 1; "
+                "--instant-proof-rate >= 1; --proof-slots 1..1024\n");
         return false;
     }
     if (housekeeping < 1 || !yps_guard_config_finish(&opt->guard, opt->workers, &error)) {
@@ -123,6 +134,8 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
     opt->token_ttl = token_ttl;
     opt->instant_budget = budget;
     opt->change_retention = retention;
+    opt->proof_rate = proof_rate << 20;
+    opt->proof_slots = proof_slots > 0 ? proof_slots : MAX(1, opt->workers / 4);
     opt->housekeeping_interval = housekeeping;
     /* a sign-in vouches for its address as long as its session lasts */
     opt->guard.trust_ttl = token_ttl;
@@ -194,14 +207,46 @@ yps_blob_referenced(const char *sha256, void *data)
 }
 
 /*
+ * Every upload needs its lock file, which requests open without O_CREAT (so
+ * that a waiter on an ended session finds nothing). Uploads started by a
+ * version without lock files have none: one is made for each, or the upload
+ * could be read but never continued. Nothing else runs yet, so an existing
+ * file is one some upload made.
+ */
+static unsigned
+yps_make_missing_locks(yps_server_t *srv)
+{
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    unsigned made = 0;
+
+    if (srv->meta->ops->upload_ids(srv->meta, ids) != YP_STATUS_OK) {
+        return 0;
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        g_autofree char *path = g_strdup_printf("%s/%s.lock", srv->uploads_dir,
+                                                (const char *) g_ptr_array_index(ids, i));
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+        if (fd >= 0) {
+            close(fd);
+            made++;
+        } else if (errno != EEXIST) {
+            fprintf(stderr, "yunpan-server: cannot create %s: %s\n", path, g_strerror(errno));
+        }
+    }
+    return made;
+}
+
+/*
  * Before any worker runs, nothing is half-stored: blob files without a row
- * and staging files without an upload are what a crash left behind.
+ * and staging files without an upload are what a crash left behind; uploads
+ * without a lock file are what an older version left.
  */
 static void
 yps_sweep_leftovers(yps_server_t *srv)
 {
     g_autoptr(GDir) dir = g_dir_open(srv->uploads_dir, 0, NULL);
-    unsigned blobs = 0, parts = 0;
+    unsigned blobs = 0, parts = 0, locks;
     const char *name;
 
     srv->blob->ops->sweep(srv->blob, yps_blob_referenced, srv->meta, &blobs);
@@ -220,6 +265,9 @@ yps_sweep_leftovers(yps_server_t *srv)
     if (blobs + parts > 0) {
         fprintf(stderr, "yunpan-server: removed %u unreferenced blobs and %u stale upload "
                 "files\n", blobs, parts);
+    }
+    if ((locks = yps_make_missing_locks(srv)) > 0) {
+        fprintf(stderr, "yunpan-server: made the missing lock files of %u uploads\n", locks);
     }
 }
 

@@ -8,8 +8,13 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <sodium.h>
 
 #include "yps-notify.h"
+
+/* Hashed with the token hash into a session's control channel name, so the
+ * name serves no other purpose. */
+static const char yps_session_channel_label[] = "yunpan-events";
 
 static bool
 yps_write_all(int fd, const char *buf, size_t len)
@@ -30,13 +35,13 @@ yps_write_all(int fd, const char *buf, size_t len)
 }
 
 /*
- * Sends one HTTP/1.0 request METHOD /pub/u<USER_ID> with BODY (NULL: none)
+ * Sends one HTTP/1.0 request METHOD /pub/<CHANNEL> with BODY (NULL: none)
  * to nginx's publisher socket and returns the reply's status code, or 0
  * when nginx could not be reached. Waits at most a second each way, so a
  * stuck nginx delays a request, never hangs it.
  */
 static int
-yps_notify_send(const char *socket_path, const char *method, int64_t user_id,
+yps_notify_send(const char *socket_path, const char *method, const char *channel,
                 const char *body)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -56,8 +61,8 @@ yps_notify_send(const char *socket_path, const char *method, int64_t user_id,
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
     len = snprintf(request, sizeof(request),
-                   "%s /pub/u%" G_GINT64_FORMAT " HTTP/1.0\r\nHost: localhost\r\n"
-                   "%sContent-Length: %zu\r\n\r\n%s", method, user_id,
+                   "%s /pub/%s HTTP/1.0\r\nHost: localhost\r\n"
+                   "%sContent-Length: %zu\r\n\r\n%s", method, channel,
                    body ? "Content-Type: application/json\r\n" : "",
                    body ? strlen(body) : 0, body ? body : "");
     if (len > 0 && (size_t) len < sizeof(request)
@@ -76,11 +81,12 @@ yps_notify_send(const char *socket_path, const char *method, int64_t user_id,
 bool
 yps_notify_publish(const char *socket_path, int64_t user_id, int64_t cursor)
 {
-    char body[64];
+    char body[64], channel[32];
     int code;
 
+    snprintf(channel, sizeof(channel), "u%" G_GINT64_FORMAT, user_id);
     snprintf(body, sizeof(body), "{\"cursor\":%" G_GINT64_FORMAT "}", cursor);
-    code = yps_notify_send(socket_path, "POST", user_id, body);
+    code = yps_notify_send(socket_path, "POST", channel, body);
     if (code < 200 || code > 299) {
         g_message("publishing cursor %" G_GINT64_FORMAT " for user %" G_GINT64_FORMAT
                   " failed (%d)", cursor, user_id, code);
@@ -89,16 +95,51 @@ yps_notify_publish(const char *socket_path, int64_t user_id, int64_t cursor)
     return true;
 }
 
-bool
-yps_notify_close(const char *socket_path, int64_t user_id)
+/*
+ * The control channel name: "s" and the first 16 bytes, in hex, of
+ * SHA-256("yunpan-events" || TOKEN_HASH). The events authorization and
+ * every place that ends a session know the token hash, so both sides
+ * derive the same name without storing it. Nobody can subscribe to a name
+ * of their choosing (nginx takes it from the authorization's answer), and
+ * only the local publisher socket can delete one; 128 bits keep names of
+ * different sessions apart.
+ */
+void
+yps_notify_session_channel(const uint8_t token_hash[32], char channel[YPS_SESSION_CHANNEL_SIZE])
 {
-    int code = yps_notify_send(socket_path, "DELETE", user_id, NULL);
+    crypto_hash_sha256_state state;
+    uint8_t digest[crypto_hash_sha256_BYTES];
 
-    /* 404: nobody was subscribed, which is just as closed */
+    crypto_hash_sha256_init(&state);
+    crypto_hash_sha256_update(&state, (const uint8_t *) yps_session_channel_label,
+                              sizeof(yps_session_channel_label) - 1);
+    crypto_hash_sha256_update(&state, token_hash, 32);
+    crypto_hash_sha256_final(&state, digest);
+    channel[0] = 's';
+    sodium_bin2hex(channel + 1, YPS_SESSION_CHANNEL_SIZE - 1, digest,
+                   (YPS_SESSION_CHANNEL_SIZE - 2) / 2);
+}
+
+bool
+yps_notify_end_session(const char *socket_path, const uint8_t token_hash[32])
+{
+    char channel[YPS_SESSION_CHANNEL_SIZE];
+    int code;
+
+    yps_notify_session_channel(token_hash, channel);
+    code = yps_notify_send(socket_path, "DELETE", channel, NULL);
+    /* 404: the session had no stream open, which is just as ended */
     if ((code < 200 || code > 299) && code != 404) {
-        g_message("closing the event channel of user %" G_GINT64_FORMAT " failed (%d)",
-                  user_id, code);
+        g_message("ending the event streams of a session failed (%d)", code);
         return false;
     }
     return true;
+}
+
+void
+yps_notify_end_sessions(const char *socket_path, const uint8_t *token_hashes, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        yps_notify_end_session(socket_path, token_hashes + (size_t) i * 32);
+    }
 }

@@ -18,6 +18,7 @@
 
 #include "yp-protocol.h"
 #include "yps-blob.h"
+#include "yps-hash-slots.h"
 #include "yps-limits.h"
 #include "yps-meta.h"
 
@@ -33,6 +34,8 @@ typedef struct {
     int64_t       instant_min_size; /* smaller files dedupe only against their owner's */
     int64_t       instant_budget;   /* cross-user challenges per account and hour; 0: none */
     int64_t       change_retention; /* seconds the change log keeps an entry */
+    int64_t       proof_rate;       /* bytes a second: how late a wrong proof is answered */
+    yps_hash_slots_t proof_slots;   /* bounds the proofs checked at once */
     yps_meta_t   *meta;
     yps_blob_t   *blob;
     yps_limits_t *limits;

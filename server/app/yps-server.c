@@ -7,6 +7,21 @@
 
 #include "yps-server.h"
 
+/* The proofs of possession checked at once: the same kind of slots as for
+ * password hashing, in a folder of their own. */
+static bool
+yps_proof_slots_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
+{
+    g_autofree char *dir = g_build_filename(opt->data_dir, "run", "proof-slots", NULL);
+
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s", dir,
+                    g_strerror(errno));
+        return false;
+    }
+    return yps_hash_slots_open(&srv->proof_slots, dir, opt->proof_slots, error);
+}
+
 bool
 yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
 {
@@ -22,6 +37,8 @@ yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
     srv->instant_min_size = opt->instant_min_size;
     srv->instant_budget = opt->instant_budget;
     srv->change_retention = opt->change_retention;
+    srv->proof_rate = opt->proof_rate;
+    srv->proof_slots.held = -1;
     if (g_mkdir_with_parents(srv->uploads_dir, 0700) != 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",
                     srv->uploads_dir, g_strerror(errno));
@@ -37,12 +54,13 @@ yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
     }
     srv->guard = yps_guard_open(&opt->guard, opt->data_dir, error);
     srv->limits = srv->guard ? srv->guard->limits : NULL;
-    return srv->guard != NULL;
+    return srv->guard != NULL && yps_proof_slots_open(srv, opt, error);
 }
 
 void
 yps_server_close(yps_server_t *srv)
 {
+    yps_run_deferred(srv);
     if (srv->meta) {
         srv->meta->ops->close(srv->meta);
     }
@@ -52,7 +70,7 @@ yps_server_close(yps_server_t *srv)
     yps_guard_close(srv->guard);
     srv->guard = NULL;
     srv->limits = NULL;
-    yps_run_deferred(srv);
+    yps_hash_slots_close(&srv->proof_slots);
     if (srv->deferred) {
         g_array_free(srv->deferred, TRUE);
     }

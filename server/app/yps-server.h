@@ -27,6 +27,8 @@ typedef struct {
     int64_t instant_min_size;   /* cross-user instant upload from this size on */
     int64_t instant_budget;     /* cross-user challenges per account and hour */
     int64_t change_retention;   /* seconds the change log keeps an entry */
+    int64_t proof_rate;         /* bytes a second a wrong proof's answer is held to */
+    int     proof_slots;        /* proofs of possession checked at once */
     char   *set_quota;          /* USER=SIZE: set a quota and exit */
     yps_guard_config_t guard;   /* sign-in limits, hashing slots, password strength */
     int64_t housekeeping_interval;  /* seconds between the master's chores */

@@ -153,6 +153,18 @@ yps_guard_address_key(const char *address, char *key, size_t len)
  * Sign-in
  * ------------------------------------------------------------------------ */
 
+/* The mark key "ADDRESS_KEY (a limiter key, "a:..." of which the "a:" is
+ * dropped) signed in to USERNAME", or with ADDRESS_KEY NULL the prefix of
+ * every such key of USERNAME: ':' cannot be part of a username, so
+ * "t:alice:" is alice's alone. */
+static void
+yps_guard_trust_key(const char *username, const char *address_key, char *key, size_t len)
+{
+    g_autofree char *name = g_ascii_strdown(username, -1);
+
+    snprintf(key, len, "t:%s:%s", name, address_key ? address_key + 2 : "");
+}
+
 /* Counts the account's attempt unless ADDRESS vouches for it. */
 static yp_status_t
 yps_guard_count_account(yps_guard_t *guard, yps_guard_attempt_t *a, const char *username,
@@ -163,7 +175,7 @@ yps_guard_count_account(yps_guard_t *guard, yps_guard_attempt_t *a, const char *
     bool trusted = false;
     yp_status_t st;
 
-    snprintf(a->trust, sizeof(a->trust), "t:%s:%s", name, a->address + 2);
+    yps_guard_trust_key(username, a->address, a->trust, sizeof(a->trust));
     if ((st = l->ops->marked(l, a->trust, now, &trusted)) != YP_STATUS_OK) {
         return st;
     }
@@ -244,6 +256,30 @@ yps_guard_login_end(yps_guard_t *guard, yps_guard_attempt_t *a, bool success, in
     if (a->trust[0]) {
         l->ops->mark(l, a->trust, now + guard->cfg.trust_ttl);
     }
+}
+
+/*
+ * Called by the password-change and sign-out-everywhere handlers: every
+ * address that signed in with the old password stops vouching for the
+ * account, since one of them may be an intruder's who is now shut out.
+ * ADDRESS (REMOTE_ADDR; NULL for none) has just proved the password and
+ * stays trusted. A store that fails is logged by the limiter; the change
+ * itself stands.
+ */
+void
+yps_guard_forget_trust(yps_guard_t *guard, const char *username, const char *address,
+                       int64_t now)
+{
+    yps_limits_t *l = guard->limits;
+    char prefix[128], key[80], trust[128];
+
+    yps_guard_trust_key(username, NULL, prefix, sizeof(prefix));
+    if (l->ops->unmark(l, prefix) != YP_STATUS_OK || address == NULL) {
+        return;
+    }
+    yps_guard_address_key(address, key, sizeof(key));
+    yps_guard_trust_key(username, key, trust, sizeof(trust));
+    l->ops->mark(l, trust, now + guard->cfg.trust_ttl);
 }
 
 /* ------------------------------------------------------------------------

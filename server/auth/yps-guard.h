@@ -10,7 +10,8 @@
  * Retry-After, before any hashing), then takes a hashing slot (503 with
  * Retry-After when none is free). An address that has signed in to an
  * account before is not held back by that account's delays, so an attacker
- * elsewhere cannot lock the owner out of the devices they use.
+ * elsewhere cannot lock the owner out of the devices they use; a password
+ * change or a sign-out everywhere forgets those addresses.
  * docs/protocol.md ("Passwords, guessing and floods") states the policy.
  */
 #ifndef YPS_GUARD_H
@@ -72,6 +73,12 @@ yp_status_t   yps_guard_login_begin(yps_guard_t *guard, const char *address,
  * unless a successful ATTEMPT has keep_slot set (yps_guard_hash_end then). */
 void          yps_guard_login_end(yps_guard_t *guard, yps_guard_attempt_t *attempt,
                                   bool success, int64_t now);
+
+/* USERNAME's password changed, or its owner signed out everywhere: no
+ * address is trusted for the account any more but ADDRESS (NULL: none),
+ * which has just proved the password. */
+void          yps_guard_forget_trust(yps_guard_t *guard, const char *username,
+                                     const char *address, int64_t now);
 
 /* Before hashing a new account's password: a hashing slot and one
  * registration of ADDRESS's window. yps_guard_hash_end releases the slot. */

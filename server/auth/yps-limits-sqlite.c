@@ -282,6 +282,31 @@ yps_limits_sqlite_marked(yps_limits_t *limits, const char *key, int64_t now, boo
     return YP_STATUS_OK;
 }
 
+/* The keys starting with PREFIX are those from PREFIX up to, not
+ * including, PREFIX with its last byte one higher: one range of the
+ * primary key, however many marks there are. */
+static yp_status_t
+yps_limits_sqlite_unmark(yps_limits_t *limits, const char *prefix)
+{
+    yps_limits_sqlite_t *s = YPS_LIMITS_SQLITE(limits);
+    sqlite3_stmt *stmt = yps_limits_stmt(s, "DELETE FROM marks WHERE key >= ?1 AND key < ?2");
+    size_t len = strlen(prefix);
+    g_autofree char *end = g_strdup(prefix);
+
+    g_return_val_if_fail(len > 0 && (unsigned char) prefix[len - 1] < 0x7f,
+                         YP_STATUS_UNAVAILABLE);
+    if (stmt == NULL) {
+        return YP_STATUS_UNAVAILABLE;
+    }
+    end[len - 1]++;
+    sqlite3_bind_text(stmt, 1, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, end, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_limits_error(s, "unmark");
+    }
+    return YP_STATUS_OK;
+}
+
 static yp_status_t
 yps_limits_sqlite_prune(yps_limits_t *limits, int64_t now, int64_t *removed)
 {
@@ -336,6 +361,7 @@ static const yps_limits_ops_t yps_limits_sqlite_ops = {
     .hit = yps_limits_sqlite_hit,
     .mark = yps_limits_sqlite_mark,
     .marked = yps_limits_sqlite_marked,
+    .unmark = yps_limits_sqlite_unmark,
     .prune = yps_limits_sqlite_prune,
 };
 

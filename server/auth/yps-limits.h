@@ -14,8 +14,9 @@
  *    an attempt is counted before the work it guards, so parallel requests
  *    cannot all slip through before the first failure is recorded;
  *  - hit: a count per fixed window (registrations);
- *  - mark/marked: a remembered fact with an expiry (an address that signed
- *    in to an account before).
+ *  - mark/marked/unmark: a remembered fact with an expiry (an address that
+ *    signed in to an account before), forgotten early by key prefix (every
+ *    address of one account, when its password changes).
  */
 #ifndef YPS_LIMITS_H
 #define YPS_LIMITS_H
@@ -56,6 +57,8 @@ typedef struct {
                        int64_t max, int64_t *retry_after);
     yp_status_t (*mark)(yps_limits_t *limits, const char *key, int64_t expires);
     yp_status_t (*marked)(yps_limits_t *limits, const char *key, int64_t now, bool *found);
+    /* Forgets every mark whose key starts with PREFIX (not empty). */
+    yp_status_t (*unmark)(yps_limits_t *limits, const char *prefix);
     /* Forgets whatever no longer matters at NOW; *REMOVED counts it. */
     yp_status_t (*prune)(yps_limits_t *limits, int64_t now, int64_t *removed);
 } yps_limits_ops_t;

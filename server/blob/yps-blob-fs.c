@@ -114,6 +114,13 @@ yps_blob_fs_put(yps_blob_t *blob, int fd, const char *sha256, bool *added, int *
         return false;
     }
     old = open(target, O_RDONLY | O_CLOEXEC);
+    if (old < 0 && errno != ENOENT) {
+        /* it may exist: never report as new a blob others refer to */
+        int err = errno;
+
+        unlink(temp);
+        return yps_set_errno(error, err, "open", target);
+    }
     if (rename(temp, target) != 0) {
         int err = errno;
 

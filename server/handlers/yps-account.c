@@ -213,21 +213,31 @@ yps_handle_logout(yps_req_t *r)
     if (st != YP_STATUS_OK) {
         return st;
     }
-    /* the stream this token opened ends; the user's other devices reconnect */
-    yps_notify_close(r->srv->publish_socket, r->user_id);
+    /* the streams this token opened end; the user's other streams stay */
+    yps_notify_end_session(r->srv->publish_socket, r->token_hash);
     yps_reply(r, 200);
     return YP_STATUS_OK;
+}
+
+/* Ends the event streams of the sessions whose token hashes ENDED holds. */
+static void
+yps_end_streams(yps_req_t *r, GArray *ended)
+{
+    yps_notify_end_sessions(r->srv->publish_socket, (const uint8_t *) ended->data, ended->len);
 }
 
 yp_status_t
 yps_handle_logout_all(yps_req_t *r)
 {
-    yp_status_t st = r->srv->meta->ops->session_delete_user(r->srv->meta, r->user_id, NULL);
+    g_autoptr(GArray) ended = g_array_new(FALSE, FALSE, 32);
+    yp_status_t st = r->srv->meta->ops->session_delete_user(r->srv->meta, r->user_id, NULL,
+                                                            ended);
 
     if (st != YP_STATUS_OK) {
         return st;
     }
-    yps_notify_close(r->srv->publish_socket, r->user_id);
+    yps_end_streams(r, ended);
+    yps_guard_forget_trust(r->srv->guard, r->username, NULL, yps_now());
     yps_reply(r, 200);
     return YP_STATUS_OK;
 }
@@ -242,6 +252,7 @@ yps_handle_password(yps_req_t *r)
 {
     const char *old_password = NULL, *new_password = NULL;
     g_autofree char *canonical = NULL;
+    g_autoptr(GArray) ended = g_array_new(FALSE, FALSE, 32);
     char pwhash[crypto_pwhash_STRBYTES];
     int64_t user_id = 0;
     bool hashed;
@@ -266,12 +277,15 @@ yps_handle_password(yps_req_t *r)
     if (!hashed) {
         return yps_fail(r, YP_STATUS_UNAVAILABLE, "Out of memory hashing the password");
     }
-    st = r->srv->meta->ops->user_set_password(r->srv->meta, r->user_id, pwhash, r->token_hash);
+    st = r->srv->meta->ops->user_set_password(r->srv->meta, r->user_id, pwhash, r->token_hash,
+                                              ended);
     sodium_memzero(pwhash, sizeof(pwhash));
     if (st != YP_STATUS_OK) {
         return st;
     }
-    yps_notify_close(r->srv->publish_socket, r->user_id);
+    /* the other sessions' streams end; this session's stream hears on */
+    yps_end_streams(r, ended);
+    yps_guard_forget_trust(r->srv->guard, r->username, yps_param(r, "REMOTE_ADDR"), yps_now());
     yps_reply(r, 200);
     return YP_STATUS_OK;
 }
@@ -321,17 +335,17 @@ yps_authenticate(yps_req_t *r)
     if (st == YP_STATUS_TOKEN_EXPIRED) {
         /* the store has just forgotten it, so housekeeping will not see it:
          * end the streams it may hold now */
-        yps_notify_close(r->srv->publish_socket, r->user_id);
+        yps_notify_end_session(r->srv->publish_socket, r->token_hash);
     }
     return st == YP_STATUS_NOT_FOUND ? YP_STATUS_UNAUTHORIZED : st;
 }
 
 /*
- * nginx's nchan asks this (an internal location) before it lets a client
- * subscribe to /api/v1/events/<channel>: only the owner of channel u<id> may.
+ * Whether the caller may subscribe to the channel in YP_ORIGINAL_URI
+ * (/api/v1/events/<channel>): only the owner of channel u<id> may.
  */
-yp_status_t
-yps_handle_events_auth(yps_req_t *r)
+static yp_status_t
+yps_events_admit(yps_req_t *r)
 {
     const char *uri = yps_param(r, "YP_ORIGINAL_URI");
     static const char prefix[] = YP_API_PREFIX "/events/";
@@ -352,6 +366,40 @@ yps_handle_events_auth(yps_req_t *r)
     if (channel_len != strlen(expected) || strncmp(channel, expected, channel_len) != 0) {
         return yps_fail(r, YP_STATUS_FORBIDDEN, "Not your event channel");
     }
-    yps_reply(r, 200);
+    return YP_STATUS_OK;
+}
+
+/*
+ * nginx asks this (auth_request to an internal location) before it lets a
+ * client subscribe to an event channel. Allowed, the answer names the
+ * session's control channel in X-Yunpan-Session: nginx subscribes the
+ * stream to it as well as to u<id>, so ending this session can end this
+ * stream alone (yps-notify.h). The client never names that channel.
+ *
+ * auth_request passes only 2xx, 401 and 403, and 403 is nginx's own refusal
+ * in that location (a foreign Origin): every refusal here is a 401, and
+ * nginx then asks again with YP_INTERNAL=events-refused, which gets the
+ * real error (401, 403, 503, ...) for the client.
+ */
+yp_status_t
+yps_handle_events_auth(yps_req_t *r)
+{
+    const char *internal = yps_param(r, "YP_INTERNAL");
+    char channel[YPS_SESSION_CHANNEL_SIZE];
+    yp_status_t st = yps_events_admit(r);
+
+    if (internal != NULL && strcmp(internal, "events-refused") == 0) {
+        /* it changed between the two looks: let the client ask again */
+        return st == YP_STATUS_OK
+               ? yps_fail(r, YP_STATUS_UNAVAILABLE, "The session changed; retry") : st;
+    }
+    if (st != YP_STATUS_OK) {
+        return YP_STATUS_UNAUTHORIZED;
+    }
+    yps_notify_session_channel(r->token_hash, channel);
+    r->headers = g_string_new(NULL);
+    g_string_append_printf(r->headers, "X-Yunpan-Session: %s\r\n", channel);
+    r->no_body = true;
+    yps_reply(r, 204);
     return YP_STATUS_OK;
 }

@@ -15,16 +15,26 @@
  *    exists (while the account's budget of challenges lasts); smaller ones,
  *    where guessing a secret inside a known document is practical, are only
  *    deduplicated against the caller's own files, which tells them nothing.
- *  - Each account gets a limited number of cross-user challenges per window,
- *    and each challenge is spent by exactly one proof.
+ *  - Each account, and each client address, gets a limited number of
+ *    cross-user challenges per window, and each challenge is spent by exactly
+ *    one proof.
+ *
+ * A wrong proof is answered no sooner than its declared size read at
+ * srv->proof_rate bytes a second would take, so that a blob read cold from
+ * disk answers as late as content that does not exist; and at most
+ * srv->proof_slots proofs are checked at once across the workers, since each
+ * reads up to a whole file.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "yp-hash.h"
+#include "yps-guard.h"
 #include "yps-uploads-private.h"
 
 #define YPS_INSTANT_WINDOW 3600  /* seconds over which an account's challenges are counted */
@@ -42,20 +52,27 @@ yps_challenge_new(void)
     return challenge;
 }
 
-/* True while the caller may still get a challenge that could match another
- * user's content in this window. */
+/* True while the caller, and the address it calls from, may still get a
+ * challenge that could match another user's content in this window. */
 static bool
 yps_instant_budget(yps_req_t *r)
 {
     yps_limits_t *limits = r->srv->limits;
-    g_autofree char *key = g_strdup_printf("instant:%" G_GINT64_FORMAT, r->user_id);
-    int64_t retry_after = 0;
+    g_autofree char *account = g_strdup_printf("instant:%" G_GINT64_FORMAT, r->user_id);
+    g_autofree char *address = NULL;
+    char address_key[80];
+    int64_t retry_after = 0, now = _yps_now();
 
-    if (limits == NULL || r->srv->instant_budget <= 0) {
-        return r->srv->instant_budget != 0;
+    if (r->srv->instant_budget <= 0 || limits == NULL) {
+        return false;
     }
-    return limits->ops->hit(limits, key, _yps_now(), YPS_INSTANT_WINDOW,
-                            r->srv->instant_budget, &retry_after) == YP_STATUS_OK;
+    yps_guard_address_key(yps_param(r, "REMOTE_ADDR"), address_key, sizeof(address_key));
+    address = g_strconcat("instant-", address_key, NULL);
+    /* an address may hold several accounts, but not unlimited fresh ones */
+    return limits->ops->hit(limits, address, now, YPS_INSTANT_WINDOW,
+                            2 * r->srv->instant_budget, &retry_after) == YP_STATUS_OK
+           && limits->ops->hit(limits, account, now, YPS_INSTANT_WINDOW,
+                               r->srv->instant_budget, &retry_after) == YP_STATUS_OK;
 }
 
 /*
@@ -79,20 +96,50 @@ _yps_instant_offer(yps_req_t *r, const yps_upload_t *u)
  * Proof of possession
  * ------------------------------------------------------------------------ */
 
-/* The same work as proving SIZE bytes, for content nobody may match: a
- * wrong proof must not answer faster because the content does not exist. */
+/* The same work as proving SIZE bytes, for content nobody may match: read
+ * as many bytes the way a blob is read (from /dev/zero, through the same
+ * buffer size) and hash them. */
 static void
 yps_proof_decoy(const uint8_t *nonce, int64_t size, char hex[65])
 {
-    static const uint8_t zeros[64 * 1024];
+    const size_t chunk = 1024 * 1024;
+    g_autofree uint8_t *buf = g_malloc(chunk);
     yp_sha256_t *ctx = yp_sha256_new();
+    int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 
     yp_sha256_update(ctx, nonce, YP_PROOF_NONCE_LEN);
-    for (int64_t left = size; left > 0; left -= (int64_t) sizeof(zeros)) {
-        yp_sha256_update(ctx, zeros, (size_t) MIN(left, (int64_t) sizeof(zeros)));
+    for (int64_t left = size; left > 0;) {
+        size_t want = (size_t) MIN(left, (int64_t) chunk);
+        ssize_t n = fd >= 0 ? read(fd, buf, want) : (ssize_t) want;
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            memset(buf, 0, want);
+            n = (ssize_t) want;
+        }
+        yp_sha256_update(ctx, buf, (size_t) n);
+        left -= n;
+    }
+    if (fd >= 0) {
+        close(fd);
     }
     yp_sha256_finish_hex(ctx, hex);
     yp_sha256_free(ctx);
+}
+
+/* Holds a wrong answer until reading SIZE bytes at the configured rate
+ * would have taken, counted from STARTED (monotonic microseconds). */
+static void
+yps_proof_pad(yps_req_t *r, int64_t size, int64_t started)
+{
+    int64_t due = started + (int64_t) ((double) size / (double) r->srv->proof_rate * 1e6);
+    int64_t left = due - g_get_monotonic_time();
+
+    if (left > 0) {
+        g_usleep((gulong) left);
+    }
 }
 
 /* May U's proof match stored content? Another user's only for large files. */
@@ -137,15 +184,49 @@ yps_expected_proof(yps_req_t *r, const yps_upload_t *u, const uint8_t *nonce, ch
     return YP_STATUS_OK;
 }
 
+/* U's pending challenge, decoded; INTERNAL when the stored text is bad. */
+static yp_status_t
+yps_challenge_nonce(yps_req_t *r, const yps_upload_t *u, uint8_t nonce[YP_PROOF_NONCE_LEN])
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    const char *nonce_hex = NULL;
+    JsonNode *root;
+
+    if (json_parser_load_from_data(parser, u->challenge, -1, NULL)
+        && (root = json_parser_get_root(parser)) != NULL && JSON_NODE_HOLDS_OBJECT(root)) {
+        nonce_hex = json_object_get_string_member_with_default(json_node_get_object(root),
+                                                               "nonce", NULL);
+    }
+    if (!yp_hex_decode(nonce_hex, nonce, YP_PROOF_NONCE_LEN)) {
+        return yps_fail(r, YP_STATUS_INTERNAL, "stored challenge is corrupt");
+    }
+    return YP_STATUS_OK;
+}
+
+static yp_status_t
+yps_proof_check_slot(yps_req_t *r, yps_upload_t *u, const char *proof)
+{
+    uint8_t nonce[YP_PROOF_NONCE_LEN];
+    int64_t started = g_get_monotonic_time();
+    char expected[65];
+    yp_status_t st;
+
+    if ((st = yps_challenge_nonce(r, u, nonce)) != YP_STATUS_OK
+        || (st = yps_expected_proof(r, u, nonce, expected)) != YP_STATUS_OK) {
+        return st;
+    }
+    if (sodium_memcmp(expected, proof, 64) == 0) {
+        return YP_STATUS_OK;
+    }
+    yps_proof_pad(r, u->size, started);
+    return YP_STATUS_PROOF_FAILED;
+}
+
 static yp_status_t
 yps_proof_check(yps_req_t *r, yps_upload_t *u, const char *proof)
 {
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    uint8_t nonce[YP_PROOF_NONCE_LEN];
-    char expected[65];
-    const char *nonce_hex = NULL;
-    JsonNode *root;
     yp_status_t st;
+    bool slot;
 
     if (u->challenge == NULL) {
         return YP_STATUS_NO_CHALLENGE;
@@ -155,18 +236,15 @@ yps_proof_check(yps_req_t *r, yps_upload_t *u, const char *proof)
         != YP_STATUS_OK) {
         return st;
     }
-    if (json_parser_load_from_data(parser, u->challenge, -1, NULL)
-        && (root = json_parser_get_root(parser)) != NULL && JSON_NODE_HOLDS_OBJECT(root)) {
-        nonce_hex = json_object_get_string_member_with_default(json_node_get_object(root),
-                                                               "nonce", NULL);
+    slot = yps_hash_slot_acquire(&r->srv->proof_slots);
+    if (!slot) {
+        /* decided before anything looks at the content: it tells nothing */
+        return yps_fail(r, YP_STATUS_NO_CHALLENGE,
+                        "The server is busy checking other proofs; send the bytes");
     }
-    if (!yp_hex_decode(nonce_hex, nonce, sizeof(nonce))) {
-        return yps_fail(r, YP_STATUS_INTERNAL, "stored challenge is corrupt");
-    }
-    if ((st = yps_expected_proof(r, u, nonce, expected)) != YP_STATUS_OK) {
-        return st;
-    }
-    return sodium_memcmp(expected, proof, 64) == 0 ? YP_STATUS_OK : YP_STATUS_PROOF_FAILED;
+    st = yps_proof_check_slot(r, u, proof);
+    yps_hash_slot_release(&r->srv->proof_slots);
+    return st;
 }
 
 yp_status_t

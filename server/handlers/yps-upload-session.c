@@ -183,6 +183,12 @@ yps_store_and_commit(yps_req_t *r, const yps_upload_t *u, int fd, yps_node_t *no
         }
     } else if (!srv->blob->ops->put(srv->blob, fd, u->sha256, added, &previous, &error)) {
         return yps_fail(r, YP_STATUS_INTERNAL, "%s", error->message);
+    } else if (u->id[0] != '\0') {
+        g_autofree char *part = _yps_upload_path(r, u->id, ".part");
+
+        /* the staging file's inode is the blob now: no request may find it
+         * by that name again, whatever the commit below returns */
+        unlink(part);
     }
     if (previous >= 0) {
         yps_blob_check_later(r, previous, u->sha256);

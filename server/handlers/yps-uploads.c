@@ -23,6 +23,8 @@
 #include "yp-hash.h"
 #include "yps-uploads-private.h"
 
+#define YPS_UPLOADS_MAX 1000    /* uploads in progress per account */
+
 static const char yps_empty_sha256[] =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -134,30 +136,40 @@ yps_upload_precheck(yps_req_t *r, const yps_upload_t *u, int64_t *replaced)
     return YP_STATUS_OK;
 }
 
-/* The account's files, plus what its uploads in progress will add, plus
- * this one, must fit its quota: a declared size that cannot fit is refused
- * before any byte is sent. */
+/* Creates the session of U: its lock file, then its row, which the store
+ * writes only if, together with the account's files and its other uploads
+ * in progress, it fits the quota (so a declared size that cannot fit is
+ * refused before any byte is sent, and two starts at once cannot both take
+ * the last space). */
 static yp_status_t
-yps_upload_fits(yps_req_t *r, const yps_upload_t *u, int64_t replaced)
+yps_upload_create(yps_req_t *r, const yps_upload_t *u, int64_t replaced)
 {
+    g_autofree char *lock = _yps_upload_path(r, u->id, ".lock");
     yps_usage_t usage = { 0 };
-    int64_t quota;
-    yp_status_t st = r->srv->meta->ops->user_usage(r->srv->meta, r->user_id, &usage);
+    yp_status_t st;
 
-    if (st != YP_STATUS_OK) {
+    if ((st = _yps_upload_lock_create(r, u->id)) != YP_STATUS_OK) {
         return st;
     }
-    quota = _yps_quota(r, &usage);
-    if (quota > 0 && usage.used + usage.reserved + u->size - replaced > quota) {
+    st = r->srv->meta->ops->upload_create(r->srv->meta, u, r->srv->default_quota, replaced,
+                                          YPS_UPLOADS_MAX, &usage);
+    if (st == YP_STATUS_OK) {
+        return st;
+    }
+    unlink(lock);
+    if (st == YP_STATUS_RATE_LIMITED) {
+        return yps_fail(r, st, "%d uploads are in progress; finish or abandon some",
+                        YPS_UPLOADS_MAX);
+    }
+    if (st == YP_STATUS_QUOTA_EXCEEDED) {
         r->error_extra = json_object_new();
         json_object_set_int_member(r->error_extra, "used", usage.used);
         json_object_set_int_member(r->error_extra, "reserved", usage.reserved);
-        json_object_set_int_member(r->error_extra, "quota", quota);
-        return yps_fail(r, YP_STATUS_QUOTA_EXCEEDED,
-                        "%" G_GINT64_FORMAT " more bytes do not fit the quota of %"
-                        G_GINT64_FORMAT, u->size - replaced, quota);
+        json_object_set_int_member(r->error_extra, "quota", usage.quota);
+        return yps_fail(r, st, "%" G_GINT64_FORMAT " more bytes do not fit the quota of %"
+                        G_GINT64_FORMAT, u->size - replaced, usage.quota);
     }
-    return YP_STATUS_OK;
+    return st;
 }
 
 /* Empty content needs no bytes and no proof: everybody knows it. */
@@ -184,7 +196,6 @@ yps_upload_create_empty(yps_req_t *r, yps_upload_t *u)
 yp_status_t
 yps_handle_upload_start(yps_req_t *r)
 {
-    yps_meta_t *meta = r->srv->meta;
     g_auto(yps_upload_t) u = { 0 };
     g_autoptr(JsonObject) challenge = NULL;
     uint8_t id[16];
@@ -193,8 +204,7 @@ yps_handle_upload_start(yps_req_t *r)
     yp_status_t st;
 
     if ((st = yps_upload_read(r, &u)) != YP_STATUS_OK
-        || (st = yps_upload_precheck(r, &u, &replaced)) != YP_STATUS_OK
-        || (st = yps_upload_fits(r, &u, replaced)) != YP_STATUS_OK) {
+        || (st = yps_upload_precheck(r, &u, &replaced)) != YP_STATUS_OK) {
         return st;
     }
     yps_uploads_sweep(r->srv, _yps_now());
@@ -211,13 +221,7 @@ yps_handle_upload_start(yps_req_t *r)
     randombytes_buf(id, sizeof(id));
     yp_hex_encode(id, sizeof(id), u.id);
     u.expires = _yps_now() + r->srv->upload_ttl;
-    if ((st = _yps_upload_lock_create(r, u.id)) != YP_STATUS_OK) {
-        return st;
-    }
-    if ((st = meta->ops->upload_create(meta, &u)) != YP_STATUS_OK) {
-        g_autofree char *lock = _yps_upload_path(r, u.id, ".lock");
-
-        unlink(lock);
+    if ((st = yps_upload_create(r, &u, replaced)) != YP_STATUS_OK) {
         return st;
     }
     reply = yps_reply(r, 201);
@@ -254,7 +258,11 @@ yps_append_chunk(const char *body, const char *part, int64_t offset, int64_t len
     int in = open(body, O_RDONLY | O_CLOEXEC);
     int out = open(part, O_WRONLY | O_CLOEXEC);
     loff_t out_off = offset;
-    bool ok = in >= 0 && out >= 0 && ftruncate(out, offset) == 0;
+    struct stat st;
+    /* a staging file with a second name would be shared (a blob): never
+     * change it in place */
+    bool ok = in >= 0 && out >= 0 && fstat(out, &st) == 0 && st.st_nlink == 1
+              && ftruncate(out, offset) == 0;
 
     while (ok && len > 0) {
         ssize_t n = copy_file_range(in, NULL, out, &out_off, (size_t) MIN(len, 1 << 30), 0);
@@ -338,9 +346,10 @@ yps_upload_finish(yps_req_t *r, yps_upload_t *u)
     }
     st = _yps_upload_commit(r, u, fd, false);
     close(fd);
-    if (st != YP_STATUS_OK && st != YP_STATUS_INTERNAL) {
-        /* the destination changed meanwhile, or the quota is full: this
-         * upload can never land */
+    if (st != YP_STATUS_OK) {
+        /* the destination changed meanwhile, the quota is full, or the store
+         * failed after the staging file became the blob: this upload can
+         * never land, and starting again is the only safe way on */
         _yps_upload_discard(r, u->id);
     }
     return st;
@@ -457,8 +466,9 @@ yps_handle_upload_delete(yps_req_t *r)
  * session of the caller for an upload of theirs that exists and has not
  * expired, a PUT at the offset where it stands, and a body that fits what is
  * left. nginx passes the original request in YP_ORIGINAL_METHOD,
- * YP_ORIGINAL_URI and YP_BODY_LENGTH; nothing is locked, since the PUT itself
- * checks everything again.
+ * YP_ORIGINAL_URI (normalized, without the query), YP_ORIGINAL_ARGS and
+ * YP_BODY_LENGTH; nothing is locked, since the PUT itself checks everything
+ * again (nginx lets at most two bodies of one upload arrive at once).
  */
 static yp_status_t
 yps_upload_admit(yps_req_t *r)
@@ -466,22 +476,24 @@ yps_upload_admit(yps_req_t *r)
     static const char prefix[] = YP_API_PREFIX "/uploads/";
     const char *method = yps_param(r, "YP_ORIGINAL_METHOD");
     const char *uri = yps_param(r, "YP_ORIGINAL_URI");
+    const char *args = yps_param(r, "YP_ORIGINAL_ARGS");
     const char *length = yps_param(r, "YP_BODY_LENGTH");
-    g_autofree char *id = NULL;
+    const char *id;
     g_auto(yps_upload_t) u = { 0 };
     int64_t offset = -1, len = -1;
     bool has_offset = false;
-    const char *query;
     yp_status_t st;
 
+    /* the normalized URI nginx matched, exactly one upload id long: the
+     * same upload the PUT handler will be given */
     if (method == NULL || strcmp(method, "PUT") != 0 || uri == NULL
-        || strncmp(uri, prefix, sizeof(prefix) - 1) != 0) {
+        || strncmp(uri, prefix, sizeof(prefix) - 1) != 0
+        || strlen(uri) != sizeof(prefix) - 1 + 32) {
         return YP_STATUS_METHOD_NOT_ALLOWED;
     }
-    id = g_strndup(uri + sizeof(prefix) - 1, 32);
-    query = strchr(uri, '?');
-    if (query != NULL) {
-        r->query = g_uri_parse_params(query + 1, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+    id = uri + sizeof(prefix) - 1;
+    if (args != NULL && *args != '\0') {
+        r->query = g_uri_parse_params(args, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
         if (r->query == NULL) {
             return yps_fail(r, YP_STATUS_BAD_REQUEST, "Bad query string");
         }

@@ -123,14 +123,17 @@ typedef struct {
     yp_status_t (*session_find)(yps_meta_t *meta, const uint8_t *token_hash, int64_t now,
                                 int64_t *user_id, char **username, int64_t *expires);
     yp_status_t (*session_delete)(yps_meta_t *meta, const uint8_t *token_hash);
+    /* The next three end sessions and append to ENDED, a GArray of 32-byte
+     * elements (g_array_new (FALSE, FALSE, 32)), the token hash of each
+     * session they ended, so that its event streams can be ended too. */
     /* Ends every session of USER_ID except the one EXCEPT names (NULL: all). */
-    yp_status_t (*session_delete_user)(yps_meta_t *meta, int64_t user_id, const uint8_t *except);
+    yp_status_t (*session_delete_user)(yps_meta_t *meta, int64_t user_id, const uint8_t *except,
+                                       GArray *ended);
     /* Replaces the password hash and ends every session but EXCEPT, at once. */
     yp_status_t (*user_set_password)(yps_meta_t *meta, int64_t user_id, const char *pwhash,
-                                     const uint8_t *except);
-    /* Forgets the sessions that expired by NOW; appends to USER_IDS (int64_t)
-     * each user who had one, once. */
-    yp_status_t (*session_prune)(yps_meta_t *meta, int64_t now, GArray *user_ids);
+                                     const uint8_t *except, GArray *ended);
+    /* Forgets the sessions that expired by NOW. */
+    yp_status_t (*session_prune)(yps_meta_t *meta, int64_t now, GArray *ended);
 
     /* the tree */
     yp_status_t (*node_get)(yps_meta_t *meta, int64_t user_id, int64_t id, yps_node_t *node);
@@ -170,7 +173,13 @@ typedef struct {
     yp_status_t (*user_set_quota)(yps_meta_t *meta, const char *username, int64_t quota);
 
     /* upload sessions */
-    yp_status_t (*upload_create)(yps_meta_t *meta, const yps_upload_t *upload);
+    /* Creates UPLOAD, atomically with the checks that it fits the account's
+     * quota (QUOTA unless it has its own; 0: unlimited; REPLACED: bytes of
+     * the file it will replace) with its other uploads in progress
+     * (QUOTA_EXCEEDED), and that they are fewer than MAX_UPLOADS
+     * (RATE_LIMITED). *USAGE gets what the checks saw. */
+    yp_status_t (*upload_create)(yps_meta_t *meta, const yps_upload_t *upload, int64_t quota,
+                                 int64_t replaced, int64_t max_uploads, yps_usage_t *usage);
     yp_status_t (*upload_get)(yps_meta_t *meta, int64_t user_id, const char *id,
                               yps_upload_t *upload);
     /* OK when upload ID exists, whoever owns it. */
@@ -186,6 +195,8 @@ typedef struct {
     yp_status_t (*upload_delete)(yps_meta_t *meta, const char *id);
     /* Appends the ids (char *) of uploads that expired before NOW. */
     yp_status_t (*upload_expired)(yps_meta_t *meta, int64_t now, GPtrArray *ids);
+    /* Appends the ids (char *) of every upload, for the start-up sweep. */
+    yp_status_t (*upload_ids)(yps_meta_t *meta, GPtrArray *ids);
 
     /* change feed: CURSOR_EXPIRED when entries after SINCE were pruned */
     yp_status_t (*changes)(yps_meta_t *meta, int64_t user_id, int64_t since, int64_t limit,

@@ -267,6 +267,10 @@ fuzz_options(yps_options_t *opt)
         .instant_min_size = 0,
         .instant_budget = 60,
         .housekeeping_interval = 60,
+        .change_retention = 90 * 24 * 3600,
+        /* wrong proofs answered at once: the fuzzer is not timing them */
+        .proof_rate = G_MAXINT64 / 2,
+        .proof_slots = 1,
     };
     yps_guard_config_init(&opt->guard);
     if (!yps_guard_config_finish(&opt->guard, opt->workers, &error)) {

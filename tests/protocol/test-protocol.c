@@ -41,20 +41,43 @@ test_names_invalid(void)
     g_assert_false(yp_name_is_valid(NULL, 0));
 }
 
+/* Whether the name "a<C>b" is valid. */
+static gboolean
+name_with_char_is_valid(gunichar c)
+{
+    char name[16] = "a";
+    int n = 1 + g_unichar_to_utf8(c, name + 1);
+
+    name[n++] = 'b';
+    return yp_name_is_valid(name, (size_t) n);
+}
+
 /* Names that would show as another name: "invoice<RLO>fdp.exe" displays as
- * "invoiceexe.pdf"; zero-width characters make look-alike twins. */
+ * "invoiceexe.pdf"; zero-width characters make look-alike twins; C1
+ * controls such as U+009B (CSI) reach a terminal that prints the name. */
 static void
 test_names_deceptive(void)
 {
     const char *bad[] = {
         "invoice\u202Efdp.exe", "a\u202Ab", "a\u202Db", "a\u2066b\u2069", "a\u2067b",
         "a\u2068b", "zero\u200Bwidth", "mark\u200E", "\u200Fmark", "join\u2060er",
-        "\uFEFFbom", "inv\u2062isible",
+        "\uFEFFbom", "inv\u2062isible", "soft\u00ADhyphen", "arabic\u061Cmark",
+        "line\u2028sep", "para\u2029sep", "mongolian\u180Evs", "cgj\u034F",
+        "anno\uFFF9tation\uFFFB", "\u3164", "\u115F\u1160", "half\uFFA0width",
+        "flag\U0001F3F4\U000E0067\U000E0062\U000E007F", "\U000E0001tag",
+        "\U000E0000",
+        /* C1 controls as UTF-8 bytes: C has no escape for them */
+        "csi\xC2\x9B" "31m", "nel\xC2\x85", "\xC2\x80",
     };
     const char *good[] = {
         "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645",   /* Persian with ZWNJ */
         "\U0001F469\u200D\U0001F4BB.png",                         /* emoji ZWJ sequence */
         "\u05E9\u05DC\u05D5\u05DD.txt",                          /* Hebrew, right to left */
+        "\u0915\u094D\u200D\u0937",                              /* Devanagari with ZWJ */
+        "\u2764\uFE0F and \u263A\uFE0E",                          /* variation selectors */
+        "cafe\u0301",                                               /* combining accent */
+        "\uE000 private use", "\u0378 unassigned", "\U0010FFFD",
+        "nbsp\u00A0and\u3000ideographic space",
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -63,6 +86,15 @@ test_names_deceptive(void)
     for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
         g_assert_true(yp_name_is_valid(good[i], strlen(good[i])));
     }
+    /* every C1 control, every tag code point, assigned or not */
+    for (gunichar c = 0x80; c <= 0x9F; c++) {
+        g_assert_false(name_with_char_is_valid(c));
+    }
+    for (gunichar c = 0xE0000; c <= 0xE007F; c++) {
+        g_assert_false(name_with_char_is_valid(c));
+    }
+    g_assert_true(name_with_char_is_valid(0xA0));
+    g_assert_true(name_with_char_is_valid(0xE0080));
 }
 
 /* Composed and decomposed spellings share one key; other names do not. */

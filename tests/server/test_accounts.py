@@ -405,6 +405,28 @@ class SessionsTest(ServerTestCase):
     def password_now(self):
         return getattr(self, "_password", DEFAULT_PASSWORD)
 
+    def test_password_change_keeps_the_changing_sessions_stream(self):
+        """Only the sessions that end lose their streams."""
+        token, other = self.server.login(self.name), self.server.login(self.name)
+        mine, theirs = self.subscribe(token), self.subscribe(other)
+        resp = self.change_password(token, DEFAULT_PASSWORD, NEW_PASSWORD)
+        self.assertEqual(resp.status, 200, resp)
+        self.assertTrue(read_until_closed(theirs, 3)[0], "the other session's stream stays open")
+        version = self.server.mkdir(token, "/AfterPasswordChange").body["node"]["version"]
+        deadline = time.monotonic() + 1.0
+        cursor = 0
+        while cursor < version:
+            data = mine.next_data(max(0.0, deadline - time.monotonic()))
+            self.assertIsNotNone(data, "the changing session's stream heard nothing within 1 s")
+            cursor = json.loads(data)["cursor"]
+
+    def test_logout_all_ends_every_stream(self):
+        tokens = [self.server.login(self.name) for _ in range(3)]
+        streams = [self.subscribe(token) for token in tokens]
+        self.assertEqual(self.server.post("account/logout-all", None, tokens[1]).status, 200)
+        for n, stream in enumerate(streams):
+            self.assertTrue(read_until_closed(stream, 3)[0], f"stream {n} stays open")
+
 
 class SessionExpiryTest(ServerTestCase):
     """Expired sessions are pruned by housekeeping, and their streams end."""

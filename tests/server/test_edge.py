@@ -500,9 +500,9 @@ class UploadAuthTest(EdgeAssertions, ServerTestCase):
         """Refused PUTs whose bodies trickle in leave the workers free."""
         socks = []
         try:
-            for _ in range(8):
+            for i in range(8):
                 sock = connect(self.server.port)
-                sock.sendall(f"PUT {API}/uploads/{'ab' * 16}?offset=0 HTTP/1.1\r\nHost: x\r\n"
+                sock.sendall(f"PUT {API}/uploads/{i:032x}?offset=0 HTTP/1.1\r\nHost: x\r\n"
                              f"Content-Length: {MIB}\r\n\r\nx".encode())
                 socks.append(sock)
             for sock in socks:
@@ -529,6 +529,41 @@ class UploadAuthTest(EdgeAssertions, ServerTestCase):
         up = self.server.start_upload(self.token, "/dropped.bin", data).body["upload"]
         resp = self.server.request("DELETE", f"{API}/uploads/{up['id']}", token=self.token)
         self.assertEqual(resp.status, 200, resp)
+
+    def test_dot_segments_cannot_smuggle_a_body(self):
+        """The check sees the URI as nginx normalized it, the same the PUT
+        handler gets: "<own id>/../<their id>" is checked as theirs."""
+        mine = self.server.start_upload(self.token, "/own.bin", size=200 * MIB,
+                                        sha256="1" * 64).body["upload"]
+        theirs = self.server.start_upload(self.other, "/their.bin", size=200 * MIB,
+                                          sha256="2" * 64).body["upload"]
+        resp, sent, peak = self.put_until_answer(f"{mine['id']}/../{theirs['id']}",
+                                                 token=self.token)
+        self.assert_raw_error(resp, 404, "not_found")
+        self.assertLess(sent, 32 * MIB)
+        self.assertLess(peak, 4 * MIB, "the smuggled body was written to disk")
+
+    def test_two_bodies_in_flight_per_upload(self):
+        """Bodies are written to disk before the application sees them; one
+        upload may have two arriving at once, not more."""
+        up = self.server.start_upload(self.token, "/flight.bin", size=100 * MIB,
+                                      sha256="3" * 64).body["upload"]
+        socks = []
+        try:
+            for _ in range(3):
+                sock = connect(self.server.port)
+                sock.sendall(f"PUT {API}/uploads/{up['id']}?offset=0 HTTP/1.1\r\nHost: x\r\n"
+                             f"Authorization: Bearer {self.token}\r\n"
+                             f"Content-Length: {100 * MIB}\r\n\r\nx".encode())
+                socks.append(sock)
+                time.sleep(0.3)
+            self.assert_raw_error(read_response(socks[2], 10), 429, "rate_limited")
+            for sock in socks[:2]:
+                readable, _, _ = select.select([sock], [], [], 0.5)
+                self.assertFalse(readable, "an admitted body was refused")
+        finally:
+            for sock in socks:
+                sock.close()
 
     def test_wrong_offset_gets_the_real_error(self):
         data = b"y" * 5000

@@ -105,6 +105,55 @@ class GuessingTest(ServerTestCase):
         resp = login_from(self.server, "127.0.0.21", name)
         self.assertEqual(resp.status, 200, resp)
 
+    def hold_back(self, name, source):
+        """Wrong passwords for NAME from SOURCE, waiting out each delay, until
+        the account's delay is at the cap: the caller has seconds, not a
+        fraction of one, before it expires."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            resp = login_from(self.server, source, name, "an attacker's guess")
+            if resp.status != 429:
+                self.assert_error(resp, 401, "invalid_credentials")
+                continue
+            wait = retry_after(self, resp)
+            if wait >= self.CAP - 1:
+                return
+            time.sleep(wait + 0.1)
+        self.fail("the account's delay never reached the cap")
+
+    def change_password(self, source, name, new_password):
+        token = login_from(self.server, source, name).body["token"]
+        resp = request_from(self.server, source, "POST", f"{API}/account/password",
+                            {"old_password": DEFAULT_PASSWORD,
+                             "new_password": new_password}, token)
+        self.assertEqual(resp.status, 200, resp)
+
+    def test_password_change_forgets_trusted_addresses(self):
+        """An address that signed in before the password changed (perhaps an
+        intruder's) skips the account's delays no more; the address that
+        changed it still does."""
+        name, new_password = self.new_account(), "a brand new passphrase"
+        self.assertEqual(login_from(self.server, "127.0.0.51", name).status, 200)
+        self.change_password("127.0.0.52", name, new_password)
+        self.hold_back(name, "127.0.0.53")
+        resp = login_from(self.server, "127.0.0.51", name, new_password)
+        self.assertEqual(resp.status, 429, f"an address of the old password is trusted: "
+                         f"{resp!r}")
+        retry_after(self, resp)
+        resp = login_from(self.server, "127.0.0.52", name, new_password)
+        self.assertEqual(resp.status, 200, resp)
+
+    def test_logout_all_forgets_trusted_addresses(self):
+        name = self.new_account()
+        token = login_from(self.server, "127.0.0.54", name).body["token"]
+        resp = request_from(self.server, "127.0.0.54", "POST", f"{API}/account/logout-all",
+                            {}, token)
+        self.assertEqual(resp.status, 200, resp)
+        self.hold_back(name, "127.0.0.55")
+        resp = login_from(self.server, "127.0.0.54", name)
+        self.assertEqual(resp.status, 429, f"an address signed out everywhere is trusted: "
+                         f"{resp!r}")
+
     def test_one_address_guessing_many_accounts(self):
         victim = self.new_account()
         for i in range(self.ADDRESS_TRIES + 2):

@@ -29,11 +29,20 @@ BAD_NAMES = [".", "..", "", "a/b", "/", "a\x00b", "\x00", "\x01", "a\x1fb", "\x7
              "a\nb", "tab\there", "x" * 256, "\u00e9" * 128, "\u62a5" * 85 + "x",
              # invisible characters that make a name show as another
              "invoice\u202efdp.exe", "\u200b", "a\u200bb", "x\u2066y\u2069", "\ufeffbom",
-             "mark\u200f", "join\u2060t"]
+             "mark\u200f", "join\u2060t",
+             # C1 controls (U+009B is an 8-bit CSI a terminal may act on)
+             "csi\x9b31m", "next\x85line", "\x80", "\x9f",
+             # other format characters, separators and invisible letters
+             "soft\u00adhyphen", "arabic\u061cmark", "line\u2028sep", "para\u2029sep",
+             "mongolian\u180e", "cgj\u034f", "anno\ufff9x\ufffb", "tag\U000e0041",
+             "\U000e0000", "\U000e007f", "\u3164", "\u115f\u1160", "half\uffa0"]
 GOOD_NAMES = ["...", ".hidden", "a\\b", "..%2f..%2fetc", "%2e%2e", "\u62a5\u544a 2024",
               "x" * 255, "\u00e9" * 127 + "x", "  spaced  ", "semi;colon", "q?x=1&y",
               "hash#frag", "quote\"name'", "<b>tag<b>",
-              "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f469\u200d\U0001f4bb"]
+              "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f469\u200d\U0001f4bb",
+              # variation selectors, combining marks, private use, unassigned
+              "\u2764\ufe0f \u263a\ufe0e", "cafe\u0301", "\u0915\u094d\u200d\u0937",
+              "\ue000 private", "\u0378 unassigned", "nbsp\u00a0here"]
 
 
 class NamesTestCase(ServerTestCase):

@@ -1,5 +1,6 @@
 """Per-account quotas: the disk cannot be filled by one account."""
 
+import concurrent.futures
 import os
 import subprocess
 
@@ -49,6 +50,29 @@ class QuotaTest(ServerTestCase):
         self.server.request("DELETE", f"/api/v1/uploads/{upload_id}", token=self.token)
         self.assertEqual(self.server.start_upload(self.token, "/two.bin", size=600_000,
                                                   sha256="ef" * 32).status, 201)
+
+    def test_parallel_starts_cannot_share_the_last_space(self):
+        def start(i):
+            return self.server.start_upload(self.token, f"/par{i}.bin", size=600_000,
+                                            sha256=f"{i:064x}").status
+
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(start, range(16)))
+        self.assertEqual(statuses.count(201), 1, statuses)
+        self.assertEqual(statuses.count(507), 15, statuses)
+
+    def test_uploads_in_progress_are_bounded(self):
+        token, _ = self.server.new_user("many")
+
+        def start(i):
+            return self.server.start_upload(token, f"/m{i}.bin", size=1,
+                                            sha256=f"{i:064x}").status
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(start, range(1000)))
+        self.assertEqual(statuses, [201] * 1000)
+        resp = self.server.start_upload(token, "/one-more.bin", size=1, sha256="f" * 64)
+        self.assert_error(resp, 429, "rate_limited")
 
     def test_replacing_counts_only_the_difference(self):
         node = self.server.upload_file(self.token, "/grow.bin", b"a" * 700_000)

@@ -11,6 +11,7 @@ import concurrent.futures
 import hashlib
 import os
 import random
+import sqlite3
 import threading
 import time
 
@@ -146,6 +147,42 @@ class BlobRepairTest(ServerTestCase):
         time.sleep(0.3)
         self.assertNotIn(f"blob {sha256_hex(data)}", self.server.stderr_text())
         self.assertEqual(blob_problems(self.server.data), [])
+
+
+class CommitFailureTest(ServerTestCase):
+    """The store links the verified staging file's inode as the blob; if the
+    metadata commit then fails, no later chunk may write into that inode.
+    A trigger makes the commit fail, as a full disk or a constraint would."""
+
+    def inject(self, sql):
+        db = sqlite3.connect(os.path.join(self.server.data, "yunpan.db"), timeout=15)
+        try:
+            db.execute(sql)
+            db.commit()
+        finally:
+            db.close()
+
+    def test_failed_commit_leaves_no_writable_blob(self):
+        victim, _ = self.server.new_user("victim")
+        attacker, _ = self.server.new_user("attacker")
+        genuine = random.Random(21).randbytes(2 * MIB + 9)
+        self.server.upload_file(victim, "/report.bin", genuine)
+        self.inject("CREATE TRIGGER fail_boom BEFORE INSERT ON nodes WHEN NEW.name = 'boom.bin'"
+                    " BEGIN SELECT RAISE(FAIL, 'injected failure'); END")
+        self.addCleanup(self.inject, "DROP TRIGGER IF EXISTS fail_boom")
+
+        upload = self.server.start_upload(attacker, "/boom.bin", genuine).body["upload"]
+        half = len(genuine) // 2
+        self.assertEqual(self.server.put_chunk(attacker, upload["id"], 0,
+                                               genuine[:half]).status, 200)
+        resp = self.server.put_chunk(attacker, upload["id"], half, genuine[half:])
+        self.assert_error(resp, 500, "internal")
+        # the same chunk again, with other bytes: the session is gone
+        evil = b"EVIL" * ((len(genuine) - half) // 4 + 1)
+        resp = self.server.put_chunk(attacker, upload["id"], half, evil[:len(genuine) - half])
+        self.assert_error(resp, 404, "not_found")
+        self.assertEqual(blob_problems(self.server.data), [])
+        self.assertEqual(self.server.download(victim, path="/report.bin").raw, genuine)
 
 
 if __name__ == "__main__":

@@ -173,13 +173,34 @@ yps_sqlite_session_find(yps_meta_t *meta, const uint8_t *token_hash, int64_t now
     return YP_STATUS_OK;
 }
 
-/* Deletes USER_ID's sessions except the one EXCEPT names (NULL: all),
- * inside the caller's transaction or on its own. */
+/*
+ * Steps STMT, a DELETE ... RETURNING token_hash, to its end and appends each
+ * returned hash to ENDED (32-byte elements). WHAT names it in the log.
+ */
 static yp_status_t
-yps_sqlite_sessions_end(yps_sqlite_t *s, int64_t user_id, const uint8_t *except)
+yps_sqlite_collect_ended(yps_sqlite_t *s, sqlite3_stmt *stmt, GArray *ended, const char *what)
+{
+    int rc;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const void *hash = sqlite3_column_blob(stmt, 0);
+
+        if (hash != NULL && sqlite3_column_bytes(stmt, 0) == 32) {
+            g_array_append_vals(ended, hash, 1);
+        }
+    }
+    return rc == SQLITE_DONE ? YP_STATUS_OK : yps_sqlite_error(s, what);
+}
+
+/* Deletes USER_ID's sessions except the one EXCEPT names (NULL: all),
+ * inside the caller's transaction or on its own, and appends their token
+ * hashes to ENDED. */
+static yp_status_t
+yps_sqlite_sessions_end(yps_sqlite_t *s, int64_t user_id, const uint8_t *except, GArray *ended)
 {
     sqlite3_stmt *stmt = yps_stmt(s, "DELETE FROM sessions WHERE user_id = ?1 "
-                                     "AND (?2 IS NULL OR token_hash <> ?2)");
+                                     "AND (?2 IS NULL OR token_hash <> ?2) "
+                                     "RETURNING token_hash");
 
     if (stmt == NULL) {
         return yps_sqlite_error(s, "prepare end sessions");
@@ -188,25 +209,24 @@ yps_sqlite_sessions_end(yps_sqlite_t *s, int64_t user_id, const uint8_t *except)
     if (except != NULL) {
         sqlite3_bind_blob(stmt, 2, except, 32, SQLITE_STATIC);
     }
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        return yps_sqlite_error(s, "end sessions");
-    }
-    return YP_STATUS_OK;
+    return yps_sqlite_collect_ended(s, stmt, ended, "end sessions");
 }
 
 yp_status_t
-yps_sqlite_session_delete_user(yps_meta_t *meta, int64_t user_id, const uint8_t *except)
+yps_sqlite_session_delete_user(yps_meta_t *meta, int64_t user_id, const uint8_t *except,
+                               GArray *ended)
 {
-    return yps_sqlite_sessions_end(YPS_SQLITE(meta), user_id, except);
+    return yps_sqlite_sessions_end(YPS_SQLITE(meta), user_id, except, ended);
 }
 
 yp_status_t
 yps_sqlite_user_set_password(yps_meta_t *meta, int64_t user_id, const char *pwhash,
-                             const uint8_t *except)
+                             const uint8_t *except, GArray *ended)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
     sqlite3_stmt *stmt;
     yp_status_t st;
+    guint before = ended->len;
 
     if ((st = yps_begin(s)) != YP_STATUS_OK) {
         return st;
@@ -220,38 +240,29 @@ yps_sqlite_user_set_password(yps_meta_t *meta, int64_t user_id, const char *pwha
     if (sqlite3_changes(s->db) == 0) {
         return yps_end(s, YP_STATUS_UNAUTHORIZED);
     }
-    return yps_end(s, yps_sqlite_sessions_end(s, user_id, except));
+    st = yps_end(s, yps_sqlite_sessions_end(s, user_id, except, ended));
+    if (st != YP_STATUS_OK) {
+        /* rolled back: those sessions live on */
+        g_array_set_size(ended, before);
+    }
+    return st;
 }
 
 /*
- * Housekeeping: forgets the sessions that expired before NOW and tells which
- * users had one, so that their event streams can be closed.
+ * Housekeeping: forgets the sessions that expired before NOW and appends
+ * their token hashes to ENDED, so that their event streams can be ended.
+ * One statement, so no session is forgotten without being reported.
  */
 yp_status_t
-yps_sqlite_session_prune(yps_meta_t *meta, int64_t now, GArray *user_ids)
+yps_sqlite_session_prune(yps_meta_t *meta, int64_t now, GArray *ended)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
-    sqlite3_stmt *stmt;
-    yp_status_t st;
-    int rc;
+    sqlite3_stmt *stmt = yps_stmt(s, "DELETE FROM sessions WHERE expires <= ? "
+                                     "RETURNING token_hash");
 
-    if ((st = yps_begin(s)) != YP_STATUS_OK) {
-        return st;
+    if (stmt == NULL) {
+        return yps_sqlite_error(s, "prepare prune sessions");
     }
-    stmt = yps_stmt(s, "SELECT DISTINCT user_id FROM sessions WHERE expires <= ?");
     sqlite3_bind_int64(stmt, 1, now);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(stmt, 0);
-
-        g_array_append_val(user_ids, id);
-    }
-    if (rc != SQLITE_DONE) {
-        return yps_end(s, yps_sqlite_error(s, "list expired sessions"));
-    }
-    stmt = yps_stmt(s, "DELETE FROM sessions WHERE expires <= ?");
-    sqlite3_bind_int64(stmt, 1, now);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        return yps_end(s, yps_sqlite_error(s, "prune sessions"));
-    }
-    return yps_end(s, YP_STATUS_OK);
+    return yps_sqlite_collect_ended(s, stmt, ended, "prune sessions");
 }

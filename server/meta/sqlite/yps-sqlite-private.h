@@ -47,10 +47,11 @@ yp_status_t yps_sqlite_session_create(yps_meta_t *meta, int64_t user_id, const u
 yp_status_t yps_sqlite_session_delete(yps_meta_t *meta, const uint8_t *token_hash);
 yp_status_t yps_sqlite_session_find(yps_meta_t *meta, const uint8_t *token_hash, int64_t now,
                         int64_t *user_id, char **username, int64_t *expires);
-yp_status_t yps_sqlite_session_delete_user(yps_meta_t *meta, int64_t user_id, const uint8_t *except);
+yp_status_t yps_sqlite_session_delete_user(yps_meta_t *meta, int64_t user_id, const uint8_t *except,
+                                           GArray *ended);
 yp_status_t yps_sqlite_user_set_password(yps_meta_t *meta, int64_t user_id, const char *pwhash,
-                             const uint8_t *except);
-yp_status_t yps_sqlite_session_prune(yps_meta_t *meta, int64_t now, GArray *user_ids);
+                             const uint8_t *except, GArray *ended);
+yp_status_t yps_sqlite_session_prune(yps_meta_t *meta, int64_t now, GArray *ended);
 
 /* yps-sqlite-tree-read.c */
 yp_status_t yps_sqlite_node_get(yps_meta_t *meta, int64_t user_id, int64_t id, yps_node_t *node);
@@ -79,7 +80,8 @@ yp_status_t yps_sqlite_user_usage(yps_meta_t *meta, int64_t user_id, yps_usage_t
 yp_status_t yps_sqlite_user_set_quota(yps_meta_t *meta, const char *username, int64_t quota);
 
 /* yps-sqlite-uploads.c */
-yp_status_t yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u);
+yp_status_t yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u, int64_t quota,
+                         int64_t replaced, int64_t max_uploads, yps_usage_t *usage);
 yp_status_t yps_sqlite_upload_get(yps_meta_t *meta, int64_t user_id, const char *id, yps_upload_t *u);
 yp_status_t yps_sqlite_upload_find(yps_meta_t *meta, const char *id);
 yp_status_t yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t from, int64_t to,

@@ -14,7 +14,7 @@ yps_sqlite_user_usage(yps_meta_t *meta, int64_t user_id, yps_usage_t *usage)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
     sqlite3_stmt *stmt = yps_stmt(s,
-        "SELECT used, quota, (SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ?1)"
+        "SELECT used, quota, (SELECT min(total(size), 9.0e18) FROM uploads WHERE user_id = ?1)"
         " FROM users WHERE id = ?1");
     int rc;
 

@@ -92,6 +92,22 @@ yps_require_folder(yps_sqlite_t *s, int64_t user_id, int64_t id)
     return folder.is_folder ? YP_STATUS_OK : YP_STATUS_NOT_A_FOLDER;
 }
 
+/*
+ * A name that the lookup by key found free can still clash in a UNIQUE index
+ * (the schema keeps UNIQUE (parent_id, name) beside (parent_id, name_key), and
+ * data older than either may not agree with both): that is the name being
+ * taken, EXISTS, not a fault of the server.
+ */
+static yp_status_t
+yps_name_write_error(yps_sqlite_t *s, int rc, const char *what)
+{
+    if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE) {
+        g_warning("sqlite: %s: %s", what, sqlite3_errmsg(s->db));
+        return YP_STATUS_EXISTS;
+    }
+    return yps_sqlite_error(s, what);
+}
+
 /* EXISTS when another node than SELF (0: any) has NAME's key in PARENT_ID;
  * a node may take another spelling of its own name. */
 static yp_status_t
@@ -115,6 +131,7 @@ yps_mkdir_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char
     sqlite3_stmt *stmt;
     int64_t cursor;
     yp_status_t st;
+    int rc;
 
     if ((st = yps_require_folder(s, user_id, parent_id)) != YP_STATUS_OK
         || (st = yps_name_free(s, user_id, parent_id, name, 0)) != YP_STATUS_OK
@@ -132,8 +149,8 @@ yps_mkdir_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char
     sqlite3_bind_int64(stmt, 5, now);
     sqlite3_bind_int64(stmt, 6, now);
     sqlite3_bind_int64(stmt, 7, cursor);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        return yps_sqlite_error(s, "mkdir");
+    if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+        return yps_name_write_error(s, rc, "mkdir");
     }
     return yps_finish_change(s, user_id, sqlite3_last_insert_rowid(s->db), YPS_CHANGE_CREATE,
                              NULL, node);
@@ -212,6 +229,7 @@ yps_move_locked(yps_sqlite_t *s, int64_t user_id, int64_t id, int64_t if_version
     bool cycle = false;
     int64_t cursor, depth = 0;
     yp_status_t st;
+    int rc;
 
     if ((st = yps_sqlite_node_get(&s->base, user_id, id, &cur)) != YP_STATUS_OK
         || (st = yps_check_version(&cur, if_version)) != YP_STATUS_OK) {
@@ -256,8 +274,8 @@ yps_move_locked(yps_sqlite_t *s, int64_t user_id, int64_t id, int64_t if_version
     sqlite3_bind_int64(stmt, 5, cursor);
     sqlite3_bind_int64(stmt, 7, id);
     sqlite3_bind_int64(stmt, 8, user_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        return yps_sqlite_error(s, "move");
+    if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+        return yps_name_write_error(s, rc, "move");
     }
     return yps_finish_change(s, user_id, id, YPS_CHANGE_MOVE, old_path, node);
 }
@@ -424,6 +442,7 @@ yps_file_insert(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char 
     sqlite3_stmt *stmt;
     int64_t cursor;
     yp_status_t st;
+    int rc;
 
     if ((st = yps_next_cursor(s, user_id, &cursor)) != YP_STATUS_OK) {
         return st;
@@ -442,8 +461,8 @@ yps_file_insert(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char 
     sqlite3_bind_int64(stmt, 8, now);
     sqlite3_bind_int64(stmt, 9, now);
     sqlite3_bind_int64(stmt, 10, cursor);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        return yps_sqlite_error(s, "insert file");
+    if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+        return yps_name_write_error(s, rc, "insert file");
     }
     return yps_finish_change(s, user_id, sqlite3_last_insert_rowid(s->db), YPS_CHANGE_CREATE,
                              NULL, node);

@@ -13,10 +13,44 @@
  * Upload sessions
  * ------------------------------------------------------------------------ */
 
-yp_status_t
-yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u)
+/* Inside the transaction: QUOTA_EXCEEDED when U does not fit, RATE_LIMITED
+ * when the account has MAX_UPLOADS in progress already. */
+static yp_status_t
+yps_upload_admit(yps_sqlite_t *s, const yps_upload_t *u, int64_t quota, int64_t replaced,
+                 int64_t max_uploads, yps_usage_t *usage)
 {
-    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT count(*) FROM uploads WHERE user_id = ?");
+    int64_t uploads;
+    yp_status_t st;
+
+    sqlite3_bind_int64(stmt, 1, u->user_id);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        return yps_sqlite_error(s, "count uploads");
+    }
+    uploads = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    if (uploads >= max_uploads) {
+        return YP_STATUS_RATE_LIMITED;
+    }
+    if ((st = yps_sqlite_user_usage(&s->base, u->user_id, usage)) != YP_STATUS_OK) {
+        return st;
+    }
+    if (usage->quota >= 0) {
+        quota = usage->quota;
+    }
+    usage->quota = quota;
+    /* in doubles: declared sizes of many uploads may add up past 2^63 */
+    if (quota > 0
+        && (double) usage->used + (double) usage->reserved + (double) (u->size - replaced)
+           > (double) quota) {
+        return YP_STATUS_QUOTA_EXCEEDED;
+    }
+    return YP_STATUS_OK;
+}
+
+static yp_status_t
+yps_upload_insert(yps_sqlite_t *s, const yps_upload_t *u)
+{
     sqlite3_stmt *stmt = yps_stmt(s,
         "INSERT INTO uploads (id, user_id, parent_id, name, sha256, size, mtime, if_version,"
         " offset, expires, challenge) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -36,6 +70,20 @@ yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u)
         return yps_sqlite_error(s, "create upload");
     }
     return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u, int64_t quota,
+                         int64_t replaced, int64_t max_uploads, yps_usage_t *usage)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    yp_status_t st = yps_begin(s);
+
+    if (st != YP_STATUS_OK) {
+        return st;
+    }
+    st = yps_upload_admit(s, u, quota, replaced, max_uploads, usage);
+    return yps_end(s, st == YP_STATUS_OK ? yps_upload_insert(s, u) : st);
 }
 
 yp_status_t

@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 #include <sqlite3.h>
 
+#include "yp-category.h"
 #include "yp-name.h"
 #include "yps-sqlite-private.h"
 
@@ -117,6 +118,10 @@ static const char *const yps_migrations[] = {
     "ALTER TABLE users ADD COLUMN changes_floor INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX changes_at ON changes(at);"
     "CREATE INDEX sessions_expires ON sessions(expires);",
+
+    /* 3: the twins that 2 kept apart only by their key get names of their
+     * own (yps_migrate_twins), so that name and key are unique alike. */
+    "",
 };
 
 bool
@@ -146,6 +151,208 @@ yps_sqlite_nfc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, key, -1, SQLITE_TRANSIENT);
 }
 
+/* ------------------------------------------------------------------------
+ * Migration 3: names of their own for NFC twins
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t  id;
+    int64_t  user_id;
+    int64_t  parent_id;
+    bool     is_folder;
+    char    *name;
+} yps_twin_t;
+
+static void
+yps_twin_free(gpointer data)
+{
+    yps_twin_t *twin = data;
+
+    g_free(twin->name);
+    g_free(twin);
+}
+
+/*
+ * "café.txt", 2 -> "café (2).txt": the number goes before a file's extension
+ * so that the name keeps its category; a folder, or a name without one, takes
+ * it at the end. The stem is shortened at a character boundary when the name
+ * would pass YP_NAME_MAX.
+ */
+static char *
+yps_twin_name(const char *name, bool is_folder, int64_t n)
+{
+    g_autofree char *number = g_strdup_printf(" (%" G_GINT64_FORMAT ")", n);
+    const char *dot = is_folder ? NULL : strrchr(name, '.');
+    size_t ext_len, stem_len, room;
+
+    if (dot == name || (dot != NULL && strlen(dot) + strlen(number) >= YP_NAME_MAX)) {
+        /* ".profile" is all stem; an extension that leaves no room is too */
+        dot = NULL;
+    }
+    ext_len = dot != NULL ? strlen(dot) : 0;
+    stem_len = strlen(name) - ext_len;
+    room = YP_NAME_MAX - strlen(number) - ext_len;
+    if (stem_len > room) {
+        stem_len = room;
+        while (stem_len > 0 && ((unsigned char) name[stem_len] & 0xc0) == 0x80) {
+            stem_len--;
+        }
+    }
+    return g_strdup_printf("%.*s%s%s", (int) stem_len, name, number, dot != NULL ? dot : "");
+}
+
+/* Whether NAME (with key KEY) can go into PARENT_ID under both the UNIQUE
+ * (parent_id, name) of the first schema and the (parent_id, name_key) of the
+ * second. */
+static yp_status_t
+yps_twin_name_free(yps_sqlite_t *s, int64_t parent_id, const char *name, const char *key,
+                   bool *is_free)
+{
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT count(*) FROM nodes WHERE parent_id = ?"
+                                     " AND (name = ? OR name_key = ?)");
+
+    if (stmt == NULL) {
+        return YP_STATUS_INTERNAL;
+    }
+    sqlite3_bind_int64(stmt, 1, parent_id);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        return yps_sqlite_error(s, "twin name");
+    }
+    *is_free = sqlite3_column_int64(stmt, 0) == 0;
+    sqlite3_reset(stmt);
+    return YP_STATUS_OK;
+}
+
+/* Renames TWIN to NAME (key KEY) as a move of the owner's tree: a new cursor
+ * and version, and a change-log entry, so that synced clients follow. */
+static yp_status_t
+yps_twin_rename(yps_sqlite_t *s, const yps_twin_t *twin, const char *name, const char *key,
+                int64_t now)
+{
+    g_autofree char *old_path = NULL, *path = NULL;
+    sqlite3_stmt *stmt;
+    int64_t cursor;
+    yp_status_t st;
+
+    if ((st = yps_sqlite_node_path(&s->base, twin->user_id, twin->id, &old_path))
+        != YP_STATUS_OK) {
+        return st;
+    }
+    stmt = yps_stmt(s, "UPDATE users SET cursor = cursor + 1 WHERE id = ? RETURNING cursor");
+    sqlite3_bind_int64(stmt, 1, twin->user_id);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        return yps_sqlite_error(s, "twin cursor");
+    }
+    cursor = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    stmt = yps_stmt(s, "UPDATE nodes SET name = ?, name_key = ?, category = ?, version = ?,"
+                       " modified = ? WHERE id = ?");
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, twin->is_folder ? "folder" : yp_category_for_name(name), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, cursor);
+    sqlite3_bind_int64(stmt, 5, now);
+    sqlite3_bind_int64(stmt, 6, twin->id);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "rename twin");
+    }
+    if ((st = yps_sqlite_node_path(&s->base, twin->user_id, twin->id, &path)) != YP_STATUS_OK) {
+        return st;
+    }
+    stmt = yps_stmt(s,
+        "INSERT INTO changes (user_id, cursor, op, node_id, parent_id, is_folder, name, path,"
+        " old_path, sha256, category, size, mtime, created, modified, downloads, at)"
+        " SELECT user_id, version, ?, id, parent_id, is_folder, name, ?, ?, sha256, category,"
+        " size, mtime, created, modified, downloads, ? FROM nodes WHERE id = ?");
+    sqlite3_bind_int(stmt, 1, YPS_CHANGE_MOVE);
+    sqlite3_bind_text(stmt, 2, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, old_path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, now);
+    sqlite3_bind_int64(stmt, 5, twin->id);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        return yps_sqlite_error(s, "log twin rename");
+    }
+    return YP_STATUS_OK;
+}
+
+/* Gives TWIN the first "<stem> (n)<ext>", n = 2, 3, …, that its folder has
+ * free under both constraints. */
+static yp_status_t
+yps_twin_settle(yps_sqlite_t *s, const yps_twin_t *twin, int64_t now)
+{
+    yp_status_t st;
+
+    for (int64_t n = 2;; n++) {
+        g_autofree char *name = yps_twin_name(twin->name, twin->is_folder, n);
+        g_autofree char *key = yp_name_key(name);
+        bool is_free = false;
+
+        if (key == NULL) {
+            return YP_STATUS_INTERNAL;
+        }
+        if ((st = yps_twin_name_free(s, twin->parent_id, name, key, &is_free)) != YP_STATUS_OK) {
+            return st;
+        }
+        if (is_free) {
+            g_message("migration 3: node %" G_GINT64_FORMAT " renamed: another name in its"
+                      " folder is the same in NFC", twin->id);
+            return yps_twin_rename(s, twin, name, key, now);
+        }
+    }
+}
+
+/*
+ * Migration 2 let names that are equal in NFC stay side by side, the later
+ * ones with the key "<nfc>/<id>": such a twin was reachable by no path, and
+ * its spelling stayed taken under UNIQUE (parent_id, name) after the other
+ * had gone, which no lookup by key could foresee. Each now gets a name of
+ * its own, in id order, so that every key is again NFC(name).
+ */
+static bool
+yps_migrate_twins(yps_sqlite_t *s, GError **error)
+{
+    g_autoptr(GPtrArray) twins = g_ptr_array_new_with_free_func(yps_twin_free);
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT id, user_id, parent_id, is_folder, name"
+                                     " FROM nodes WHERE instr(name_key, '/') > 0 ORDER BY id");
+    int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+    int rc = SQLITE_ERROR;
+
+    while (stmt != NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        yps_twin_t *twin = g_new0(yps_twin_t, 1);
+
+        twin->id = sqlite3_column_int64(stmt, 0);
+        twin->user_id = sqlite3_column_int64(stmt, 1);
+        twin->parent_id = sqlite3_column_int64(stmt, 2);
+        twin->is_folder = sqlite3_column_int(stmt, 3) != 0;
+        twin->name = yps_column_strdup(stmt, 4);
+        g_ptr_array_add(twins, twin);
+    }
+    if (stmt == NULL || rc != SQLITE_DONE) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "migration 3: %s",
+                    sqlite3_errmsg(s->db));
+        return false;
+    }
+    for (guint i = 0; i < twins->len; i++) {
+        if (yps_twin_settle(s, g_ptr_array_index(twins, i), now) != YP_STATUS_OK) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "migration 3: %s",
+                        sqlite3_errmsg(s->db));
+            return false;
+        }
+    }
+    return true;
+}
+
+typedef bool (*yps_migration_hook_t)(yps_sqlite_t *s, GError **error);
+
+/* The migrations that need more than SQL: each runs after the SQL of the same
+ * index, in the same transaction. */
+static const yps_migration_hook_t yps_migration_hooks[G_N_ELEMENTS(yps_migrations)] = {
+    [2] = yps_migrate_twins,
+};
+
 static bool
 yps_sqlite_migrate(yps_sqlite_t *s, GError **error)
 {
@@ -164,7 +371,9 @@ yps_sqlite_migrate(yps_sqlite_t *s, GError **error)
     for (int v = version; v < (int) G_N_ELEMENTS(yps_migrations); v++) {
         g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", v + 1);
 
-        if (!yps_sqlite_exec(s, yps_migrations[v], error) || !yps_sqlite_exec(s, bump, error)) {
+        if (!yps_sqlite_exec(s, yps_migrations[v], error)
+            || (yps_migration_hooks[v] != NULL && !yps_migration_hooks[v](s, error))
+            || !yps_sqlite_exec(s, bump, error)) {
             yps_sqlite_exec(s, "ROLLBACK", NULL);
             return false;
         }
@@ -302,6 +511,23 @@ yps_sqlite_close(yps_meta_t *meta)
     g_free(s);
 }
 
+/* Every upload, however many: the start-up sweep checks each one's files. */
+static yp_status_t
+yps_sqlite_upload_ids(yps_meta_t *meta, GPtrArray *ids)
+{
+    yps_sqlite_t *s = YPS_SQLITE(meta);
+    sqlite3_stmt *stmt = yps_stmt(s, "SELECT id FROM uploads");
+    int rc;
+
+    if (stmt == NULL) {
+        return YP_STATUS_INTERNAL;
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        g_ptr_array_add(ids, yps_column_strdup(stmt, 0));
+    }
+    return rc == SQLITE_DONE ? YP_STATUS_OK : yps_sqlite_error(s, "upload ids");
+}
+
 static const yps_meta_ops_t yps_sqlite_ops = {
     .name = "sqlite",
     .close = yps_sqlite_close,
@@ -337,6 +563,7 @@ static const yps_meta_ops_t yps_sqlite_ops = {
     .upload_spend_challenge = yps_sqlite_upload_spend_challenge,
     .upload_delete = yps_sqlite_upload_delete,
     .upload_expired = yps_sqlite_upload_expired,
+    .upload_ids = yps_sqlite_upload_ids,
     .changes = yps_sqlite_changes,
     .changes_prune = yps_sqlite_changes_prune,
 };
