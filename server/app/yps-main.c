@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,8 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
           "the workers, at least 1)", "N" },
         { "change-retention", 0, 0, G_OPTION_ARG_INT64, &retention,
           "Seconds the change log keeps an entry (default 90 days)", "S" },
+        { "user", 'u', 0, G_OPTION_ARG_STRING, &opt->user,
+          "Started as root, run as this user (and its primary group)", "NAME" },
         { "set-quota", 0, 0, G_OPTION_ARG_STRING, &opt->set_quota,
           "Set USER's quota (SIZE, or 'default') and exit", "USER=SIZE" },
         { "housekeeping-interval", 0, 0, G_OPTION_ARG_INT64, &housekeeping,
@@ -383,6 +387,33 @@ yps_master_main(const yps_options_t *opt)
     return 0;
 }
 
+/*
+ * --user: a server started as root (by spawn-fcgi, or by hand) becomes the
+ * service user before it opens anything, for good: the saved ids go too.
+ * Without root there is nothing to drop.
+ */
+static bool
+yps_drop_privileges(const char *user)
+{
+    struct passwd *pw;
+
+    if (user == NULL || geteuid() != 0) {
+        return true;
+    }
+    pw = getpwnam(user);
+    if (pw == NULL || pw->pw_uid == 0) {
+        fprintf(stderr, "yunpan-server: --user %s: %s\n", user,
+                pw == NULL ? "no such user" : "that is root");
+        return false;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0
+        || setuid(pw->pw_uid) != 0 || setuid(0) == 0) {
+        fprintf(stderr, "yunpan-server: cannot become %s: %s\n", user, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -393,6 +424,9 @@ main(int argc, char **argv)
 
     if (!yps_parse_options(argc, argv, &opt)) {
         return 2;
+    }
+    if (!yps_drop_privileges(opt.user)) {
+        return 1;
     }
     if (!yps_auth_init() || FCGX_Init() != 0) {
         fprintf(stderr, "yunpan-server: cannot initialize libsodium or libfcgi\n");

@@ -30,6 +30,7 @@ typedef struct {
     int64_t proof_rate;         /* bytes a second a wrong proof's answer is held to */
     int     proof_slots;        /* proofs of possession checked at once */
     char   *set_quota;          /* USER=SIZE: set a quota and exit */
+    char   *user;               /* started as root: the user to become */
     yps_guard_config_t guard;   /* sign-in limits, hashing slots, password strength */
     int64_t housekeeping_interval;  /* seconds between the master's chores */
 } yps_options_t;

@@ -559,24 +559,29 @@ yps_start_app(yps_instance_t *inst)
     g_autofree char *workers = g_strdup_printf("%d", inst->opt.workers);
     g_autofree char *ttl = g_strdup_printf("%" G_GINT64_FORMAT, inst->opt.upload_ttl);
     /* -n: spawn-fcgi binds the socket and becomes yunpan-server, whose master
-     * forks the workers and replaces any that die. As root it binds first,
-     * gives the 0600 socket to the service user (nginx's workers run as the
-     * same user) and then drops to that user before it becomes the server. */
+     * forks the workers and replaces any that die. As root it gives the 0600
+     * socket to the service user (nginx's workers run as the same user), and
+     * yunpan-server drops to that user itself once it runs: executed as
+     * root, the program may live where the service user cannot reach (a
+     * build folder under a private home). */
     GPtrArray *argv = g_ptr_array_new();
     const char *head[] = { spawn_fcgi, "-n", "-s", inst->fcgi_socket, "-M", "0600" };
-    const char *drop[] = { "-u", inst->user, "-g", inst->group, "-U", inst->user,
-                           "-G", inst->group };
+    const char *owner[] = { "-U", inst->user, "-G", inst->group };
     const char *tail[] = { "--", server, "--data", inst->opt.data_dir, "--workers", workers,
                            "--upload-ttl", ttl };
+    const char *drop[] = { "--user", inst->user };
 
     for (size_t i = 0; i < G_N_ELEMENTS(head); i++) {
         g_ptr_array_add(argv, (char *) head[i]);
     }
-    for (size_t i = 0; inst->as_root && i < G_N_ELEMENTS(drop); i++) {
-        g_ptr_array_add(argv, (char *) drop[i]);
+    for (size_t i = 0; inst->as_root && i < G_N_ELEMENTS(owner); i++) {
+        g_ptr_array_add(argv, (char *) owner[i]);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(tail); i++) {
         g_ptr_array_add(argv, (char *) tail[i]);
+    }
+    for (size_t i = 0; inst->as_root && i < G_N_ELEMENTS(drop); i++) {
+        g_ptr_array_add(argv, (char *) drop[i]);
     }
     for (size_t i = 0; inst->opt.server_args && inst->opt.server_args[i]; i++) {
         g_ptr_array_add(argv, inst->opt.server_args[i]);

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 from yunpan_instance import API, Instance, ServerTestCase, child_pids, main, sha256_hex
 
@@ -800,6 +801,26 @@ class RootTest(EdgeAssertions, unittest.TestCase):
                 st = os.lstat(path)
                 self.assertEqual(st.st_uid, uid, path)
                 self.assertEqual(st.st_mode & 0o077, 0, path)
+
+    def test_programs_in_a_private_folder(self):
+        """A build folder only root can enter (a checkout under /root, a
+        0700 temp folder) still gives an unprivileged server: it is executed
+        as root and drops to the service user itself."""
+        private = tempfile.mkdtemp(prefix="yp-test-bin-")          # 0700 root
+        self.addCleanup(shutil.rmtree, private, True)
+        built = os.path.dirname(os.environ["YP_SERVER_RUN"])
+        for name in ("yunpan-server-run", "yunpan-server", "nginx.conf.in"):
+            shutil.copy2(os.path.join(built, name), private)
+        run = os.path.join(private, "yunpan-server-run")
+        with mock.patch.dict(os.environ, {"YP_SERVER_RUN": run}):
+            with Instance() as server:
+                workers = server.worker_pids()
+                self.assertTrue(workers)
+                for pid in [server.master_pid(), *workers]:
+                    self.assertNotEqual(process_uid(pid), 0)
+                token, _ = server.new_user("private")
+                server.upload_file(token, "/p.bin", b"p" * 4000)
+                self.assertEqual(server.download(token, path="/p.bin").raw, b"p" * 4000)
 
     def test_unreachable_data_folder_refused(self):
         parent = tempfile.mkdtemp(prefix="yp-test-closed-")      # 0700 root
