@@ -32,14 +32,18 @@ cleanup () {
 }
 trap cleanup EXIT
 
-"$BUILD/server/yunpan-server-run" --data "$TMP/server" --port 0 > "$TMP/url" 2>"$TMP/server.log" &
+# one chunk for the whole file, as curl sends it: the chunk limit and the
+# default quota must let it through
+"$BUILD/server/yunpan-server-run" --data "$TMP/server" --port 0 --max-chunk 8g -- --quota 0 \
+  > "$TMP/url" 2>"$TMP/server.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do grep -q http "$TMP/url" 2>/dev/null && break; sleep 0.1; done
 URL=$(grep -o 'http://[^/]*' "$TMP/url")
 
 api () { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
-curl -sf -X POST "$URL/api/v1/account/register" -d '{"username":"bench","password":"bench sturdy lantern 42"}' >/dev/null
-TOKEN=$(curl -sf -X POST "$URL/api/v1/account/login" -d '{"username":"bench","password":"bench sturdy lantern 42"}' \
+PASSWORD='bench sturdy lantern 42'
+curl -sf -X POST "$URL/api/v1/account/register" -d "{\"username\":\"bench\",\"password\":\"$PASSWORD\"}" >/dev/null
+TOKEN=$(curl -sf -X POST "$URL/api/v1/account/login" -d "{\"username\":\"bench\",\"password\":\"$PASSWORD\"}" \
         | sed 's/.*"token":"\([^"]*\)".*/\1/')
 
 FILE=$TMP/data.bin
@@ -71,7 +75,7 @@ curl_upload () {
 : > "$TMP/curl.t"; : > "$TMP/ours.t"
 for _ in $(seq "$RUNS"); do
   sync; seconds curl_upload >> "$TMP/curl.t"; remove_remote curl.bin
-  sync; "$BUILD/bench/yunpan-bench-client" upload "$URL" bench benchmark "$FILE" /ours.bin \
+  sync; "$BUILD/bench/yunpan-bench-client" upload "$URL" bench "$PASSWORD" "$FILE" /ours.bin \
           >> "$TMP/ours.t"
   remove_remote ours.bin
 done
