@@ -129,19 +129,6 @@ yps_proof_decoy(const uint8_t *nonce, int64_t size, char hex[65])
     yp_sha256_free(ctx);
 }
 
-/* Holds a wrong answer until reading SIZE bytes at the configured rate
- * would have taken, counted from STARTED (monotonic microseconds). */
-static void
-yps_proof_pad(yps_req_t *r, int64_t size, int64_t started)
-{
-    int64_t due = started + (int64_t) ((double) size / (double) r->srv->proof_rate * 1e6);
-    int64_t left = due - g_get_monotonic_time();
-
-    if (left > 0) {
-        g_usleep((gulong) left);
-    }
-}
-
 /* May U's proof match stored content? Another user's only for large files. */
 static bool
 yps_proof_eligible(yps_req_t *r, const yps_upload_t *u)
@@ -203,8 +190,10 @@ yps_challenge_nonce(yps_req_t *r, const yps_upload_t *u, uint8_t nonce[YP_PROOF_
     return YP_STATUS_OK;
 }
 
+/* Judges PROOF for U, holding a proof slot; a wrong one leaves *DUE set
+ * to when its answer may go out (monotonic microseconds). */
 static yp_status_t
-yps_proof_check_slot(yps_req_t *r, yps_upload_t *u, const char *proof)
+yps_proof_judge(yps_req_t *r, yps_upload_t *u, const char *proof, int64_t *due)
 {
     uint8_t nonce[YP_PROOF_NONCE_LEN];
     int64_t started = g_get_monotonic_time();
@@ -218,15 +207,19 @@ yps_proof_check_slot(yps_req_t *r, yps_upload_t *u, const char *proof)
     if (sodium_memcmp(expected, proof, 64) == 0) {
         return YP_STATUS_OK;
     }
-    yps_proof_pad(r, u->size, started);
+    *due = started + (int64_t) ((double) u->size / (double) r->srv->proof_rate * 1e6);
     return YP_STATUS_PROOF_FAILED;
 }
 
+/*
+ * Under the upload's lock: spends the challenge, takes a proof slot (the
+ * caller releases it once the answer may go out) and judges the proof; a
+ * right one makes the file. *SLOT tells whether a slot is held.
+ */
 static yp_status_t
-yps_proof_check(yps_req_t *r, yps_upload_t *u, const char *proof)
+yps_proof_locked(yps_req_t *r, yps_upload_t *u, const char *proof, bool *slot, int64_t *due)
 {
     yp_status_t st;
-    bool slot;
 
     if (u->challenge == NULL) {
         return YP_STATUS_NO_CHALLENGE;
@@ -236,22 +229,33 @@ yps_proof_check(yps_req_t *r, yps_upload_t *u, const char *proof)
         != YP_STATUS_OK) {
         return st;
     }
-    slot = yps_hash_slot_acquire(&r->srv->proof_slots);
-    if (!slot) {
+    *slot = yps_hash_slot_acquire(&r->srv->proof_slots);
+    if (!*slot) {
         /* decided before anything looks at the content: it tells nothing */
         return yps_fail(r, YP_STATUS_NO_CHALLENGE,
                         "The server is busy checking other proofs; send the bytes");
     }
-    st = yps_proof_check_slot(r, u, proof);
-    yps_hash_slot_release(&r->srv->proof_slots);
+    st = yps_proof_judge(r, u, proof, due);
+    if (st == YP_STATUS_OK) {
+        /* the bytes sent so far, if any, go with the session */
+        st = _yps_upload_commit(r, u, -1, true);
+    }
     return st;
 }
 
+/*
+ * A wrong answer waits for its time outside the upload's lock, so chunks of
+ * the same upload are applied meanwhile (a client may send the bytes while
+ * its proof is judged), but inside its proof slot, so waiting answers never
+ * hold more workers than the slots allow.
+ */
 yp_status_t
 yps_handle_upload_proof(yps_req_t *r)
 {
     g_auto(yps_upload_t) u = { 0 };
     const char *proof = NULL;
+    int64_t due = 0, left;
+    bool slot = false;
     yp_status_t st;
     int lock = -1;
 
@@ -264,11 +268,13 @@ yps_handle_upload_proof(yps_req_t *r)
     if ((st = _yps_upload_lock(r, r->arg, &u, &lock)) != YP_STATUS_OK) {
         return st;
     }
-    st = yps_proof_check(r, &u, proof);
-    if (st == YP_STATUS_OK) {
-        /* the bytes sent so far, if any, go with the session */
-        st = _yps_upload_commit(r, &u, -1, true);
-    }
+    st = yps_proof_locked(r, &u, proof, &slot, &due);
     _yps_upload_unlock(lock);
+    if ((left = due - g_get_monotonic_time()) > 0) {
+        g_usleep((gulong) left);
+    }
+    if (slot) {
+        yps_hash_slot_release(&r->srv->proof_slots);
+    }
     return st;
 }

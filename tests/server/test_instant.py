@@ -269,6 +269,31 @@ class ProofSlotTest(InstantTestCase):
         self.assert_error(self.prove(second, b["upload"], "4" * 64), 409, "no_challenge")
 
 
+    def test_bytes_are_applied_while_a_wrong_proof_waits(self):
+        """A wrong answer waits outside the upload's lock: the client may
+        send the bytes meanwhile and get its file before the answer."""
+        size = 48 * MIB      # the wrong answer is held for 3 s at 16 MiB/s
+        data = content(size, 50)
+        token, _ = self.server.new_user("overlap")
+        body = self.start(token, "/overlap.bin", data)
+        done = {}
+
+        def prove():
+            resp = self.prove(token, body["upload"], "5" * 64)
+            done["proof"] = time.monotonic()
+            return resp
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            proof = pool.submit(prove)
+            time.sleep(0.3)
+            resp = self.server.put_chunk(token, body["upload"]["id"], 0, data)
+            done["bytes"] = time.monotonic()
+            self.assertEqual(resp.status, 201, resp)
+            self.assertIn(proof.result().status, (403, 404), proof.result())
+        self.assertLess(done["bytes"], done["proof"] - 0.5, done)
+        self.assertEqual(self.server.download(token, path="/overlap.bin").raw, data)
+
+
 class BudgetTest(InstantTestCase):
     """A limited number of cross-account challenges per account and hour."""
 
