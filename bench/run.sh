@@ -2,7 +2,8 @@
 # Yunpan server benchmarks against plain nginx baselines, measured in one run on
 # one machine. See docs/benchmarks.md.
 #
-#   bench/run.sh BUILDDIR [--size-mib N] [--duration S] [--runs N] [--workers N]
+#   bench/run.sh BUILDDIR [--size-mib N] [--chunk-mib N] [--duration S] [--runs N]
+#                         [--workers N] [--upload-only]
 #
 # Needs: bash, coreutils, curl, jq, nginx, spawn-fcgi, wrk (Debian packages).
 # Traffic is loopback only; everything lives in one temporary folder that is
@@ -11,15 +12,18 @@ set -euo pipefail
 
 usage () {
   cat <<'EOF'
-usage: bench/run.sh BUILDDIR [--size-mib N] [--duration S] [--runs N] [--workers N]
+usage: bench/run.sh BUILDDIR [--size-mib N] [--chunk-mib N] [--duration S] [--runs N]
+                            [--workers N] [--upload-only]
 
   BUILDDIR      meson build folder containing server/yunpan-server-run
                 (and bench/yunpan-bench-fcgi-fixed; compiled here if missing)
   --size-mib N  size of the upload/download file in MiB (default 1024)
+  --chunk-mib N chunk size of the Yunpan upload, two chunks in flight (default 64)
   --duration S  seconds per wrk request-rate measurement (default 10)
   --runs N      timed repetitions of each transfer (default 3)
   --workers N   FastCGI workers, for Yunpan and for the baseline (default 4,
                 yunpan-server-run's default)
+  --upload-only measure the uploads only (no download, no request rate)
 
 Quick smoke run: bench/run.sh BUILDDIR --size-mib 64 --duration 2
 EOF
@@ -30,6 +34,8 @@ note () { echo "bench: $*" >&2; }
 
 # ---------------------------------------------------------------- arguments
 SIZE_MIB=1024
+CHUNK_MIB=64
+UPLOAD_ONLY=0
 DURATION=10
 RUNS=3
 WORKERS=4   # yunpan-server-run's default
@@ -39,6 +45,9 @@ while (($#)); do
   case $1 in
     --size-mib) SIZE_MIB=${2:?}; shift 2 ;;
     --size-mib=*) SIZE_MIB=${1#*=}; shift ;;
+    --chunk-mib) CHUNK_MIB=${2:?}; shift 2 ;;
+    --chunk-mib=*) CHUNK_MIB=${1#*=}; shift ;;
+    --upload-only) UPLOAD_ONLY=1; shift ;;
     --duration) DURATION=${2:?}; shift 2 ;;
     --duration=*) DURATION=${1#*=}; shift ;;
     --runs) RUNS=${2:?}; shift 2 ;;
@@ -51,7 +60,7 @@ while (($#)); do
   esac
 done
 [[ -n $BUILD ]] || { usage >&2; exit 2; }
-for v in SIZE_MIB DURATION RUNS WORKERS; do
+for v in SIZE_MIB CHUNK_MIB DURATION RUNS WORKERS; do
   opt=${v,,}
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--${opt//_/-} must be a positive integer"
 done
@@ -201,8 +210,8 @@ fi
 
 # ---------------------------------------------------------------- Yunpan
 mkdir -p "$T/yunpan"
-# one PUT of the whole file, as the nginx baseline does: the chunk limit and
-# the default quota must let it through
+# the reference row sends one PUT of the whole file, as the nginx baseline
+# does: the chunk limit and the default quota must let it through
 note "starting Yunpan ($SERVER_RUN --data $T/yunpan --port 0 --workers $WORKERS --max-chunk 8g -- --quota 0)"
 "$SERVER_RUN" --data "$T/yunpan" --port 0 --workers "$WORKERS" --max-chunk 8g -- --quota 0 \
   >"$T/yunpan.out" 2>"$T/yunpan.err" &
@@ -309,6 +318,10 @@ note "writing ${SIZE_MIB} MiB of random data and hashing it (not timed)"
 head -c "$((SIZE_MIB * 1048576))" /dev/urandom >"$SRC"
 SIZE=$(stat -c %s "$SRC")
 SHA=$(sha256sum "$SRC" | cut -d' ' -f1)
+note "splitting it into chunks of ${CHUNK_MIB} MiB for the Yunpan upload (not timed)"
+mkdir -p "$T/chunks"
+split -b "${CHUNK_MIB}M" -d -a 5 "$SRC" "$T/chunks/c"
+CHUNKS=("$T"/chunks/c*)
 
 note "registering and signing in a benchmark user (not timed)"
 TOKEN=
@@ -316,20 +329,51 @@ api POST /api/v1/account/register '{"username":"bench","password":"bench sturdy 
 TOKEN=$(api POST /api/v1/account/login '{"username":"bench","password":"bench sturdy lantern 42"}' | jq -er .token)
 
 # ---------------------------------------------------------------- 1. upload
-yp_upload () {  # yp_upload NAME -> seconds on stdout
-  local name=$1 t0 t1 start id code
-  settle
-  t0=$(now)
+yp_start () {  # yp_start NAME -> upload id on stdout
+  local start
   start=$(curl -sS -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    --data-binary "{\"path\":\"/$name\",\"size\":$SIZE,\"sha256\":\"$SHA\"}" "$YP_URL/api/v1/uploads")
+    --data-binary "{\"path\":\"/$1\",\"size\":$SIZE,\"sha256\":\"$SHA\"}" "$YP_URL/api/v1/uploads")
   [[ $start =~ \"upload\"[[:space:]]*:[[:space:]]*\{[^}]*\"id\"[[:space:]]*:[[:space:]]*\"([^\"]+)\" ]] \
     || die "upload start failed: $start"
-  id=${BASH_REMATCH[1]}
+  echo "${BASH_REMATCH[1]}"
+}
+
+yp_check_stored () {  # the last answer in $T/put.out must be the new file
+  [[ $(jq -r '.file.size' "$T/put.out") == "$SIZE" ]] || die "upload stored a wrong size: $(cat "$T/put.out")"
+}
+
+# The client's way: chunks of CHUNK_MIB, two in flight (curl --parallel
+# --parallel-max 2 starts the next chunk as soon as one is answered), so
+# that one chunk's body arrives while the server hashes and syncs the last.
+yp_upload () {  # yp_upload NAME -> seconds on stdout
+  local name=$1 t0 t1 id codes off=0 i
+  local -a args=(--parallel --parallel-max 2 --parallel-immediate --no-progress-meter -sS -H 'Expect:'
+                 -H "Authorization: Bearer $TOKEN" -w '%{http_code}\n')
+  settle
+  t0=$(now)
+  id=$(yp_start "$name")
+  for ((i = 0; i < ${#CHUNKS[@]}; i++)); do
+    if ((i == ${#CHUNKS[@]} - 1)); then args+=(-o "$T/put.out"); else args+=(-o /dev/null); fi
+    args+=(-T "${CHUNKS[i]}" "$YP_URL/api/v1/uploads/$id?offset=$off")
+    off=$((off + $(stat -c %s "${CHUNKS[i]}")))
+  done
+  codes=$(curl "${args[@]}" | sort | uniq -c | tr -s ' \n' ' ')
+  t1=$(now)
+  [[ $codes =~ ^\ ?(([0-9]+\ 200\ )?1\ 201\ ?)$ ]] || die "upload chunks: HTTP $codes: $(cat "$T/put.out")"
+  yp_check_stored
+  elapsed "$t0" "$t1"
+}
+
+yp_upload_single () {  # the whole file in one PUT -> seconds on stdout
+  local name=$1 t0 t1 id code
+  settle
+  t0=$(now)
+  id=$(yp_start "$name")
   code=$(curl -sS -o "$T/put.out" -w '%{http_code}' -H 'Expect:' -H "Authorization: Bearer $TOKEN" \
     -T "$SRC" "$YP_URL/api/v1/uploads/$id?offset=0")
   t1=$(now)
   [[ $code == 201 ]] || die "upload PUT: HTTP $code: $(cat "$T/put.out")"
-  [[ $(jq -r '.file.size' "$T/put.out") == "$SIZE" ]] || die "upload stored a wrong size: $(cat "$T/put.out")"
+  yp_check_stored
   elapsed "$t0" "$t1"
 }
 
@@ -359,7 +403,10 @@ ngx_upload_durable () {  # like ngx_upload, plus fsync of the stored file (coreu
 
 echo "== 1. upload of ${SIZE_MIB} MiB"
 echo "   Yunpan:   curl -X POST $YP_URL/api/v1/uploads -d '{\"path\":\"/up-N.bin\",\"size\":$SIZE,\"sha256\":\"…\"}'"
-echo "             curl -H 'Expect:' -H 'Authorization: Bearer …' -T bench.bin '$YP_URL/api/v1/uploads/ID?offset=0'"
+echo "             curl --parallel --parallel-max 2 -H 'Expect:' -H 'Authorization: Bearer …' \\"
+echo "               -T c00000 '$YP_URL/api/v1/uploads/ID?offset=0' -T c00001 '…?offset=$((CHUNK_MIB << 20))' …"
+echo "             (${#CHUNKS[@]} chunks of ${CHUNK_MIB} MiB, two in flight)"
+echo "   one PUT (reference): the same start, then curl -T bench.bin '$YP_URL/api/v1/uploads/ID?offset=0'"
 echo "   baseline: curl -H 'Expect:' -T bench.bin $NGX_URL/put/up-N.bin   (dav_methods PUT)"
 echo "   durable (reference): the same, then 'sync up-N.bin' (fsync), as Yunpan makes an acknowledged upload durable"
 echo "   timed: start + PUT (incl. the server's SHA-256 verification); source hash excluded; $SYNC_NOTE"
@@ -369,10 +416,13 @@ echo "   (no deduplication); one untimed warm-up transfer each first"
 yp_upload warm-up.bin >/dev/null
 api POST /api/v1/files/delete '{"path":"/warm-up.bin"}' >/dev/null
 ngx_upload warm-up.bin >/dev/null
-UP_YP=() UP_NGX=() UP_DUR=()
+UP_YP=() UP_ONE=() UP_NGX=() UP_DUR=()
 for ((r = 1; r <= RUNS; r++)); do   # interleaved, so drift hits both alike
+  s=$(yp_upload_single "one-$r.bin");  UP_ONE+=("$(mibps "$s")")
+  printf '   run %d: Yunpan one PUT %8.3f s %8s MiB/s' "$r" "$s" "${UP_ONE[-1]}"
+  api POST /api/v1/files/delete "{\"path\":\"/one-$r.bin\"}" >/dev/null
   s=$(yp_upload "up-$r.bin");  UP_YP+=("$(mibps "$s")")
-  printf '   run %d: Yunpan %8.3f s %8s MiB/s' "$r" "$s" "${UP_YP[-1]}"
+  printf ' | Yunpan %8.3f s %8s MiB/s' "$s" "${UP_YP[-1]}"
   ((r == RUNS)) || api POST /api/v1/files/delete "{\"path\":\"/up-$r.bin\"}" >/dev/null
   s=$(ngx_upload "up-$r.bin"); UP_NGX+=("$(mibps "$s")")
   printf ' | nginx %8.3f s %8s MiB/s' "$s" "${UP_NGX[-1]}"
@@ -381,6 +431,7 @@ for ((r = 1; r <= RUNS; r++)); do   # interleaved, so drift hits both alike
 done
 echo
 
+if ((!UPLOAD_ONLY)); then
 # ---------------------------------------------------------------- 2. download
 DL_PATH=/up-$RUNS.bin
 yp_download () {  # -> seconds
@@ -472,6 +523,8 @@ RPS_STATIC=$(run_wrk static "$NGX_URL/static/small.json")
 echo "   nginx static:       $RPS_STATIC req/s  ($(wrk_summary static))"
 echo
 
+fi
+
 # ---------------------------------------------------------------- summary
 verdict () { awk -v r="$1" -v a="$2" 'BEGIN { print (r + 0 >= a) ? "ok" : "BELOW" }'; }
 row () {  # row NAME UNIT YP_BEST YP_MED BASE_BEST BASE_MED AIM|- [VERDICT]
@@ -484,8 +537,11 @@ echo "== Summary (best of $RUNS and median; ratio = Yunpan / baseline)"
 printf '%-28s %-6s %10s %10s %10s %10s %7s %7s  %s\n' benchmark unit "Yunpan" "(median)" baseline "(median)" ratio "(med)" aim
 row "upload ${SIZE_MIB} MiB vs nginx PUT" MiB/s "$(best "${UP_YP[@]}")" "$(median "${UP_YP[@]}")" \
   "$(best "${UP_NGX[@]}")" "$(median "${UP_NGX[@]}")" 0.9
-row "  (ref.) vs nginx PUT+fsync" MiB/s "$(best "${UP_YP[@]}")" "$(median "${UP_YP[@]}")" \
-  "$(best "${UP_DUR[@]}")" "$(median "${UP_DUR[@]}")" -
+row "  vs nginx PUT+fsync" MiB/s "$(best "${UP_YP[@]}")" "$(median "${UP_YP[@]}")" \
+  "$(best "${UP_DUR[@]}")" "$(median "${UP_DUR[@]}")" 1.0
+row "  (ref.) one PUT vs nginx PUT" MiB/s "$(best "${UP_ONE[@]}")" "$(median "${UP_ONE[@]}")" \
+  "$(best "${UP_NGX[@]}")" "$(median "${UP_NGX[@]}")" -
+((!UPLOAD_ONLY)) || exit 0
 row "download ${SIZE_MIB} MiB vs static" MiB/s "$(best "${DL_YP[@]}")" "$(median "${DL_YP[@]}")" \
   "$(best "${DL_NGX[@]}")" "$(median "${DL_NGX[@]}")" 0.95
 p99 () { awk '/^ +99%/ { print $2 }' "$T/wrk-$1.txt"; }

@@ -5,26 +5,40 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+/* The digest functions that expose their state (SHA256_CTX) are deprecated
+ * in OpenSSL 3 in favour of EVP, whose context cannot be saved; an upload's
+ * hash must move between worker processes, so this file uses them. They run
+ * the same code as EVP's SHA-256 (SHA extensions included). */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "yp-hash.h"
 
 #define YP_HASH_BUFFER (1024 * 1024)
+#define YP_SHA256_STATE_VERSION 1
 
 struct yp_sha256_s {
-    EVP_MD_CTX *md;
+    SHA256_CTX sha;
 };
 
-yp_sha256_t *
-yp_sha256_new(void)
+static yp_sha256_t *
+yp_sha256_alloc(void)
 {
     yp_sha256_t *ctx = calloc(1, sizeof(*ctx));
 
     if (ctx == NULL) {
         abort();
     }
-    ctx->md = EVP_MD_CTX_new();
-    if (ctx->md == NULL || EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) != 1) {
+    return ctx;
+}
+
+yp_sha256_t *
+yp_sha256_new(void)
+{
+    yp_sha256_t *ctx = yp_sha256_alloc();
+
+    if (SHA256_Init(&ctx->sha) != 1) {
         abort();
     }
     return ctx;
@@ -33,7 +47,7 @@ yp_sha256_new(void)
 void
 yp_sha256_update(yp_sha256_t *ctx, const void *data, size_t len)
 {
-    if (len > 0 && EVP_DigestUpdate(ctx->md, data, len) != 1) {
+    if (len > 0 && SHA256_Update(&ctx->sha, data, len) != 1) {
         abort();
     }
 }
@@ -42,9 +56,8 @@ void
 yp_sha256_finish_hex(yp_sha256_t *ctx, char hex[65])
 {
     uint8_t digest[YP_SHA256_LEN];
-    unsigned int n = 0;
 
-    if (EVP_DigestFinal_ex(ctx->md, digest, &n) != 1 || n != YP_SHA256_LEN) {
+    if (SHA256_Final(digest, &ctx->sha) != 1) {
         abort();
     }
     yp_hex_encode(digest, sizeof(digest), hex);
@@ -54,9 +67,77 @@ void
 yp_sha256_free(yp_sha256_t *ctx)
 {
     if (ctx != NULL) {
-        EVP_MD_CTX_free(ctx->md);
+        OPENSSL_cleanse(ctx, sizeof(*ctx));
         free(ctx);
     }
+}
+
+uint64_t
+yp_sha256_length(const yp_sha256_t *ctx)
+{
+    return ((((uint64_t) ctx->sha.Nh << 32) | ctx->sha.Nl) >> 3);
+}
+
+static void
+yp_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) (v >> 24);
+    p[1] = (uint8_t) (v >> 16);
+    p[2] = (uint8_t) (v >> 8);
+    p[3] = (uint8_t) v;
+}
+
+static uint32_t
+yp_get_be32(const uint8_t *p)
+{
+    return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
+}
+
+/*
+ * The saved state is our own layout, not OpenSSL's struct: a version byte,
+ * the eight chaining words, the length in bits (two words) and the partial
+ * block with its length, all big-endian, so that it means the same to every
+ * build that reads it back.
+ */
+void
+yp_sha256_save(const yp_sha256_t *ctx, uint8_t state[YP_SHA256_STATE_LEN])
+{
+    uint8_t *p = state;
+
+    *p++ = YP_SHA256_STATE_VERSION;
+    for (int i = 0; i < 8; i++, p += 4) {
+        yp_put_be32(p, ctx->sha.h[i]);
+    }
+    yp_put_be32(p, ctx->sha.Nh);
+    yp_put_be32(p + 4, ctx->sha.Nl);
+    p += 8;
+    *p++ = (uint8_t) ctx->sha.num;
+    memcpy(p, ctx->sha.data, SHA256_CBLOCK);
+}
+
+yp_sha256_t *
+yp_sha256_restore(const uint8_t *state, size_t len)
+{
+    const uint8_t *p = state;
+    yp_sha256_t *ctx;
+
+    /* the partial block holds what the bit count says is left over */
+    if (len != YP_SHA256_STATE_LEN || state[0] != YP_SHA256_STATE_VERSION
+        || state[41] >= SHA256_CBLOCK || state[41] != ((yp_get_be32(state + 37) >> 3) & 63)
+        || (yp_get_be32(state + 37) & 7) != 0) {
+        return NULL;
+    }
+    ctx = yp_sha256_new();
+    p++;
+    for (int i = 0; i < 8; i++, p += 4) {
+        ctx->sha.h[i] = yp_get_be32(p);
+    }
+    ctx->sha.Nh = yp_get_be32(p);
+    ctx->sha.Nl = yp_get_be32(p + 4);
+    p += 8;
+    ctx->sha.num = *p++;
+    memcpy(ctx->sha.data, p, SHA256_CBLOCK);
+    return ctx;
 }
 
 void

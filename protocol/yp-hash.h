@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * yp-hash.h: SHA-256 of buffers and files (OpenSSL's EVP, which uses the
- * CPU's SHA extensions where present), and the proof of possession that
- * instant upload asks for.
+ * yp-hash.h: SHA-256 of buffers and files (OpenSSL, which uses the CPU's
+ * SHA extensions where present), a hash in progress saved and resumed, and
+ * the proof of possession that instant upload asks for.
  */
 #ifndef YP_HASH_H
 #define YP_HASH_H
@@ -20,6 +20,19 @@ void         yp_sha256_update(yp_sha256_t *ctx, const void *data, size_t len);
 /* Writes 64 hex characters and a NUL to HEX; the context is spent. */
 void         yp_sha256_finish_hex(yp_sha256_t *ctx, char hex[65]);
 void         yp_sha256_free(yp_sha256_t *ctx);
+/* Bytes hashed so far. */
+uint64_t     yp_sha256_length(const yp_sha256_t *ctx);
+
+/*
+ * A hash in progress as YP_SHA256_STATE_LEN bytes, so that another process
+ * can go on with it: the server keeps an upload's running hash with the
+ * upload between chunks. yp_sha256_restore returns NULL for anything that
+ * is not such a state.
+ */
+#define YP_SHA256_STATE_LEN 106
+
+void         yp_sha256_save(const yp_sha256_t *ctx, uint8_t state[YP_SHA256_STATE_LEN]);
+yp_sha256_t *yp_sha256_restore(const uint8_t *state, size_t len);
 
 void         yp_sha256_hex(const void *data, size_t len, char hex[65]);
 

@@ -69,7 +69,7 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
     gint64 retention = 90 * 24 * 3600, proof_rate = 256;
     gint proof_slots = -1;
     gint64 housekeeping = 60;
-    g_autofree char *quota = NULL, *instant_min = NULL;
+    g_autofree char *quota = NULL, *instant_min = NULL, *max_chunk = NULL;
     GOptionEntry entries[] = {
         { "data", 'd', 0, G_OPTION_ARG_FILENAME, &opt->data_dir, "Data folder", "DIR" },
         { "workers", 'w', 0, G_OPTION_ARG_INT, &opt->workers,
@@ -77,6 +77,8 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
         { "upload-ttl", 0, 0, G_OPTION_ARG_INT64, &upload_ttl,
           "Seconds an untouched upload is kept", "S" },
         { "token-ttl", 0, 0, G_OPTION_ARG_INT64, &token_ttl, "Seconds a session lasts", "S" },
+        { "max-chunk", 0, 0, G_OPTION_ARG_STRING, &max_chunk,
+          "Largest chunk of an upload (default 256m; nginx is given the same limit)", "SIZE" },
         { "quota", 0, 0, G_OPTION_ARG_STRING, &quota,
           "Space per account unless set for it (default 10g; 0: unlimited)", "SIZE" },
         { "instant-min-size", 0, 0, G_OPTION_ARG_STRING, &instant_min,
@@ -120,12 +122,14 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
     }
     opt->quota = (int64_t) 10 << 30;
     opt->instant_min_size = 4 << 20;
+    opt->max_chunk = (int64_t) 256 << 20;
     if ((quota && !yps_parse_size(quota, &opt->quota))
+        || (max_chunk && (!yps_parse_size(max_chunk, &opt->max_chunk) || opt->max_chunk < 1))
         || (instant_min && !yps_parse_size(instant_min, &opt->instant_min_size))
         || budget < 0 || retention < 1 || proof_rate < 1 || proof_slots < -1
         || proof_slots == 0 || proof_slots > 1024) {
-        fprintf(stderr, "yunpan-server: --quota and --instant-min-size take sizes such as "
-                "1073741824, 512m or 10g; --instant-budget >= 0; --change-retention >= 1; "
+        fprintf(stderr, "yunpan-server: --quota, --instant-min-size and --max-chunk take sizes "
+                "such as 1073741824, 512m or 10g; --instant-budget >= 0; --change-retention >= 1; "
                 "--instant-proof-rate >= 1; --proof-slots 1..1024\n");
         return false;
     }

@@ -29,6 +29,7 @@ typedef struct {
     char         *uploads_dir;
     char         *publish_socket;
     int64_t       upload_ttl;
+    int64_t       max_chunk;        /* bytes a chunk may have (nginx's limit too) */
     int64_t       token_ttl;
     int64_t       default_quota;    /* bytes per account unless it has its own; 0: none */
     int64_t       instant_min_size; /* smaller files dedupe only against their owner's */

@@ -22,6 +22,7 @@ typedef struct {
     char   *data_dir;
     int     workers;
     int64_t upload_ttl;
+    int64_t max_chunk;          /* the largest chunk an upload takes */
     int64_t token_ttl;
     int64_t quota;              /* default per-account quota in bytes; 0: none */
     int64_t instant_min_size;   /* cross-user instant upload from this size on */

@@ -26,6 +26,19 @@ _yps_upload_path(yps_req_t *r, const char *id, const char *suffix)
     return g_strdup_printf("%s/%s%s", r->srv->uploads_dir, id, suffix);
 }
 
+JsonObject *
+_yps_upload_json(yps_req_t *r, const yps_upload_t *u)
+{
+    JsonObject *o = json_object_new();
+
+    json_object_set_string_member(o, "id", u->id);
+    json_object_set_int_member(o, "offset", u->offset);
+    json_object_set_int_member(o, "size", u->size);
+    json_object_set_int_member(o, "expires", u->expires);
+    json_object_set_int_member(o, "max_chunk", r->srv->max_chunk);
+    return o;
+}
+
 int64_t
 _yps_quota(yps_req_t *r, const yps_usage_t *usage)
 {

@@ -2,8 +2,9 @@
 /*
  * yps-uploads-private.h: what the upload handlers share.
  *
- * An upload session is a metadata row, a staging file DATA/uploads/<id>.part
- * and a lock file DATA/uploads/<id>.lock. Every request that reads or
+ * An upload session is a metadata row (with the running hash of the bytes
+ * acknowledged so far), a staging file DATA/uploads/<id>.part and a lock
+ * file DATA/uploads/<id>.lock. Every request that reads or
  * changes the staging file, spends the challenge or ends the session holds
  * the lock, and re-reads the row after taking it: requests for one upload run
  * one after the other, across worker processes, so the bytes that are hashed
@@ -18,6 +19,14 @@
 
 int64_t     _yps_now(void);
 char       *_yps_upload_path(yps_req_t *r, const char *id, const char *suffix);
+/* The "upload" object of a reply. */
+JsonObject *_yps_upload_json(yps_req_t *r, const yps_upload_t *u);
+
+/* Whether a chunk of LEN bytes at OFFSET may be applied to U: where U
+ * stands (or, when AHEAD, at most one chunk beyond), no larger than the
+ * server takes, and not past the declared size. */
+yp_status_t _yps_chunk_check(yps_req_t *r, const yps_upload_t *u, int64_t offset, int64_t len,
+                             bool ahead);
 
 /* Takes upload ID's lock (waiting for the request holding it) and reads the
  * caller's upload into U. NOT_FOUND when it does not exist, is not the

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * yps-uploads.c: uploads in three steps — start, prove or send bytes,
- * verify — and the admission check nginx runs before it reads a chunk.
+ * yps-uploads.c: starting, looking at and abandoning an upload, and the
+ * admission check nginx runs before it reads a chunk.
  *
- * Bytes never cross the FastCGI socket: nginx writes each chunk's body to a
- * file under the data folder and passes its name in YP_BODY_FILE. The first
- * chunk is renamed into the upload's staging file, later ones are appended
- * with copy_file_range. Nothing enters the tree until the server has hashed
- * the whole content itself, through the descriptor whose inode becomes the
- * blob, and the blob is durable. Instant upload is in yps-instant.c.
+ * An upload goes in three steps — start, prove or send bytes, verify.
+ * Chunks are applied in yps-upload-chunk.c, instant upload is in
+ * yps-instant.c. Nothing enters the tree until the server has hashed the
+ * whole content itself and the blob is durable.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,18 +25,6 @@
 
 static const char yps_empty_sha256[] =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-static JsonObject *
-yps_upload_json(const yps_upload_t *u)
-{
-    JsonObject *o = json_object_new();
-
-    json_object_set_string_member(o, "id", u->id);
-    json_object_set_int_member(o, "offset", u->offset);
-    json_object_set_int_member(o, "size", u->size);
-    json_object_set_int_member(o, "expires", u->expires);
-    return o;
-}
 
 /* Removes uploads nobody touched for the configured time, with their bytes;
  * one that a request is working on right now is left for the next sweep. */
@@ -225,205 +211,11 @@ yps_handle_upload_start(yps_req_t *r)
         return st;
     }
     reply = yps_reply(r, 201);
-    json_object_set_object_member(reply, "upload", yps_upload_json(&u));
+    json_object_set_object_member(reply, "upload", _yps_upload_json(r, &u));
     if (challenge) {
         json_object_set_object_member(reply, "challenge", json_object_ref(challenge));
     }
     return YP_STATUS_OK;
-}
-
-/* ------------------------------------------------------------------------
- * Bytes
- * ------------------------------------------------------------------------ */
-
-/*
- * Makes FD's data durable, or for the last chunk only starts writing it back:
- * the content is hashed next and the blob store fsyncs it before anything
- * refers to it, so the disk writes while the CPU hashes instead of after.
- */
-static bool
-yps_flush_chunk(int fd, bool last)
-{
-    if (last) {
-        return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 || errno == ESPIPE;
-    }
-    return fsync(fd) == 0;
-}
-
-/* Appends LEN bytes of file BODY at OFFSET of staging file PART, dropping
- * whatever a request that died half-way left beyond OFFSET. */
-static bool
-yps_append_chunk(const char *body, const char *part, int64_t offset, int64_t len, bool last)
-{
-    int in = open(body, O_RDONLY | O_CLOEXEC);
-    int out = open(part, O_WRONLY | O_CLOEXEC);
-    loff_t out_off = offset;
-    struct stat st;
-    /* a staging file with a second name would be shared (a blob): never
-     * change it in place */
-    bool ok = in >= 0 && out >= 0 && fstat(out, &st) == 0 && st.st_nlink == 1
-              && ftruncate(out, offset) == 0;
-
-    while (ok && len > 0) {
-        ssize_t n = copy_file_range(in, NULL, out, &out_off, (size_t) MIN(len, 1 << 30), 0);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        ok = n > 0;
-        len -= n;
-    }
-    ok = ok && yps_flush_chunk(out, last);
-    if (in >= 0) {
-        close(in);
-    }
-    if (out >= 0) {
-        close(out);
-    }
-    return ok;
-}
-
-/* Stores chunk BODY of LEN bytes at the upload's offset; an acknowledged
- * chunk is durable (the LAST one once the blob store has it). */
-static yp_status_t
-yps_store_chunk(yps_req_t *r, const yps_upload_t *u, const char *body, int64_t len, bool last)
-{
-    g_autofree char *part = _yps_upload_path(r, u->id, ".part");
-    bool ok;
-    int fd;
-
-    if (u->offset == 0) {
-        /* the whole first chunk becomes the staging file without a copy */
-        if (rename(body, part) != 0) {
-            return yps_fail(r, YP_STATUS_INTERNAL, "cannot stage chunk: %s", g_strerror(errno));
-        }
-        fd = open(part, O_RDONLY | O_CLOEXEC);
-        ok = fd >= 0 && yps_flush_chunk(fd, last);
-        if (fd >= 0) {
-            close(fd);
-        }
-    } else {
-        ok = yps_append_chunk(body, part, u->offset, len, last);
-    }
-    return ok ? YP_STATUS_OK
-              : yps_fail(r, YP_STATUS_INTERNAL, "cannot store chunk: %s", g_strerror(errno));
-}
-
-static yp_status_t
-yps_offset_mismatch(yps_req_t *r, const yps_upload_t *u)
-{
-    r->error_extra = json_object_new();
-    json_object_set_int_member(r->error_extra, "offset", u->offset);
-    return yps_fail(r, YP_STATUS_OFFSET_MISMATCH, "The upload stands at %" G_GINT64_FORMAT,
-                    u->offset);
-}
-
-/*
- * The last byte arrived: hash the staging file through one descriptor and
- * store that descriptor's inode, or throw everything away. Reading (never
- * mapping) the file means no other request's truncation can fault this one.
- */
-static yp_status_t
-yps_upload_finish(yps_req_t *r, yps_upload_t *u)
-{
-    g_autofree char *part = _yps_upload_path(r, u->id, ".part");
-    char actual[65];
-    uint64_t size = 0;
-    int fd = open(part, O_RDONLY | O_CLOEXEC);
-    int rc = fd < 0 ? -errno : yp_sha256_fd(fd, actual, &size);
-    yp_status_t st;
-
-    if (rc != 0) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return yps_fail(r, YP_STATUS_INTERNAL, "cannot hash the upload: %s", g_strerror(-rc));
-    }
-    if ((int64_t) size != u->size || strcmp(actual, u->sha256) != 0) {
-        close(fd);
-        _yps_upload_discard(r, u->id);
-        return yps_fail(r, YP_STATUS_HASH_MISMATCH, "The content hashes to %s", actual);
-    }
-    st = _yps_upload_commit(r, u, fd, false);
-    close(fd);
-    if (st != YP_STATUS_OK) {
-        /* the destination changed meanwhile, the quota is full, or the store
-         * failed after the staging file became the blob: this upload can
-         * never land, and starting again is the only safe way on */
-        _yps_upload_discard(r, u->id);
-    }
-    return st;
-}
-
-/* The chunk in BODY may be applied to U at OFFSET: where U stands, and not
- * past its declared size. */
-static yp_status_t
-yps_chunk_check(yps_req_t *r, const yps_upload_t *u, int64_t offset, int64_t len)
-{
-    if (offset != u->offset) {
-        return yps_offset_mismatch(r, u);
-    }
-    if (len <= 0) {
-        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "The chunk is empty");
-    }
-    if (len > u->size - u->offset) {
-        return yps_fail(r, YP_STATUS_TOO_LARGE, "The chunk runs past the declared size");
-    }
-    return YP_STATUS_OK;
-}
-
-static yp_status_t
-yps_upload_put_locked(yps_req_t *r, yps_upload_t *u, int64_t offset, const char *body)
-{
-    struct stat st_body;
-    int64_t len = 0, from = u->offset;
-    yp_status_t st;
-
-    if (body != NULL && *body != '\0' && stat(body, &st_body) == 0) {
-        len = st_body.st_size;
-    }
-    if ((st = yps_chunk_check(r, u, offset, len)) != YP_STATUS_OK
-        || (st = yps_store_chunk(r, u, body, len, u->offset + len == u->size)) != YP_STATUS_OK) {
-        return st;
-    }
-    u->offset += len;
-    if (u->offset == u->size) {
-        return yps_upload_finish(r, u);
-    }
-    u->expires = _yps_now() + r->srv->upload_ttl;
-    st = r->srv->meta->ops->upload_advance(r->srv->meta, u->id, from, u->offset, u->expires);
-    if (st == YP_STATUS_OFFSET_MISMATCH) {
-        /* only possible if a host without our lock moved it: say where */
-        return yps_fail(r, st, "The upload moved meanwhile; ask where it stands");
-    }
-    if (st == YP_STATUS_OK) {
-        json_object_set_object_member(yps_reply(r, 200), "upload", yps_upload_json(u));
-    }
-    return st;
-}
-
-yp_status_t
-yps_handle_upload_put(yps_req_t *r)
-{
-    g_auto(yps_upload_t) u = { 0 };
-    int64_t offset = -1;
-    bool has_offset = false;
-    yp_status_t st;
-    int lock = -1;
-
-    if ((st = yps_query_int(r, "offset", 0, YPS_SIZE_MAX, &offset, &has_offset))
-        != YP_STATUS_OK) {
-        return st;
-    }
-    if (!has_offset) {
-        return yps_fail(r, YP_STATUS_INVALID_ARGUMENT, "offset: required");
-    }
-    if ((st = _yps_upload_lock(r, r->arg, &u, &lock)) != YP_STATUS_OK) {
-        return st;
-    }
-    st = yps_upload_put_locked(r, &u, offset, yps_param(r, "YP_BODY_FILE"));
-    _yps_upload_unlock(lock);
-    return st;
 }
 
 yp_status_t
@@ -436,7 +228,7 @@ yps_handle_upload_get(yps_req_t *r)
         return YP_STATUS_NOT_FOUND;
     }
     if (st == YP_STATUS_OK) {
-        json_object_set_object_member(yps_reply(r, 200), "upload", yps_upload_json(&u));
+        json_object_set_object_member(yps_reply(r, 200), "upload", _yps_upload_json(r, &u));
     }
     return st;
 }
@@ -465,7 +257,9 @@ yps_handle_upload_delete(yps_req_t *r)
  * The checks a chunk must pass before its body is worth receiving: a valid
  * session of the caller for an upload of theirs that exists and has not
  * expired, a PUT at the offset where it stands, and a body that fits what is
- * left. nginx passes the original request in YP_ORIGINAL_METHOD,
+ * left. A chunk may start up to one chunk ahead of where the upload stands:
+ * the client sends the next chunk while the last one is being applied.
+ * nginx passes the original request in YP_ORIGINAL_METHOD,
  * YP_ORIGINAL_URI (normalized, without the query), YP_ORIGINAL_ARGS and
  * YP_BODY_LENGTH; nothing is locked, since the PUT itself checks everything
  * again (nginx lets at most two bodies of one upload arrive at once).
@@ -516,7 +310,7 @@ yps_upload_admit(yps_req_t *r)
     if (u.expires <= _yps_now()) {
         return YP_STATUS_NOT_FOUND;
     }
-    return yps_chunk_check(r, &u, offset, len);
+    return _yps_chunk_check(r, &u, offset, len, true);
 }
 
 yp_status_t

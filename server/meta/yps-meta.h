@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "yp-hash.h"
 #include "yp-protocol.h"
 
 typedef struct {
@@ -69,6 +70,10 @@ typedef struct {
     int64_t  offset;
     int64_t  expires;
     char    *challenge;     /* JSON {"nonce":..,"ranges":[..]} or NULL */
+    /* the SHA-256 of the bytes before offset, as yp_sha256_save wrote it;
+     * hash_state_len 0 when not saved */
+    uint8_t  hash_state[YP_SHA256_STATE_LEN];
+    size_t   hash_state_len;
 } yps_upload_t;
 
 void yps_upload_clear(yps_upload_t *upload);
@@ -184,10 +189,12 @@ typedef struct {
                               yps_upload_t *upload);
     /* OK when upload ID exists, whoever owns it. */
     yp_status_t (*upload_find)(yps_meta_t *meta, const char *id);
-    /* Moves upload ID from offset FROM to TO, only if it stands at FROM
-     * (OFFSET_MISMATCH otherwise): a chunk is never applied twice. */
+    /* Moves upload ID from offset FROM to TO, with the hash state of the
+     * bytes before TO, only if it stands at FROM (OFFSET_MISMATCH
+     * otherwise): a chunk is never applied twice. */
     yp_status_t (*upload_advance)(yps_meta_t *meta, const char *id, int64_t from, int64_t to,
-                                  int64_t expires);
+                                  int64_t expires, const uint8_t *hash_state,
+                                  size_t hash_state_len);
     /* Spends the pending CHALLENGE (its exact text): OK for exactly one
      * caller, NO_CHALLENGE for every other. */
     yp_status_t (*upload_spend_challenge)(yps_meta_t *meta, const char *id,

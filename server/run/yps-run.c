@@ -568,7 +568,7 @@ yps_start_app(yps_instance_t *inst)
     const char *head[] = { spawn_fcgi, "-n", "-s", inst->fcgi_socket, "-M", "0600" };
     const char *owner[] = { "-U", inst->user, "-G", inst->group };
     const char *tail[] = { "--", server, "--data", inst->opt.data_dir, "--workers", workers,
-                           "--upload-ttl", ttl };
+                           "--upload-ttl", ttl, "--max-chunk", inst->opt.max_chunk };
     const char *drop[] = { "--user", inst->user };
 
     for (size_t i = 0; i < G_N_ELEMENTS(head); i++) {

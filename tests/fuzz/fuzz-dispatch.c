@@ -262,6 +262,7 @@ fuzz_options(yps_options_t *opt)
     *opt = (yps_options_t) {
         .workers = 0,
         .upload_ttl = 24 * 3600,
+        .max_chunk = (int64_t) 256 << 20,
         .token_ttl = 30 * 24 * 3600,
         .quota = (int64_t) 10 << 30,
         .instant_min_size = 0,

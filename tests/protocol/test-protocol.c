@@ -204,6 +204,65 @@ test_sha256_vectors(void)
     g_assert_false(yp_sha256_hex_is_valid("abc"));
 }
 
+/* A hash saved after every piece and resumed from the saved bytes alone
+ * ends where one pass over the same bytes ends, whatever the pieces. */
+static void
+test_sha256_resume(void)
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+    const size_t len = 1000003;
+    g_autofree guint8 *bytes = g_malloc(len);
+    char expected[65], actual[65];
+    size_t done = 0;
+    yp_sha256_t *ctx = yp_sha256_new();
+
+    for (size_t i = 0; i < len; i++) {
+        bytes[i] = (guint8) g_rand_int(rand);
+    }
+    yp_sha256_hex(bytes, len, expected);
+    while (done < len) {
+        uint8_t state[YP_SHA256_STATE_LEN];
+        size_t piece = MIN(len - done, (size_t) g_rand_int_range(rand, 1, 200000));
+
+        yp_sha256_update(ctx, bytes + done, piece);
+        done += piece;
+        yp_sha256_save(ctx, state);
+        yp_sha256_free(ctx);
+        ctx = yp_sha256_restore(state, sizeof(state));
+        g_assert_nonnull(ctx);
+        g_assert_cmpuint(yp_sha256_length(ctx), ==, done);
+    }
+    yp_sha256_finish_hex(ctx, actual);
+    yp_sha256_free(ctx);
+    g_assert_cmpstr(actual, ==, expected);
+}
+
+/* Bytes that are not a saved state are refused, not resumed from. */
+static void
+test_sha256_resume_refuses(void)
+{
+    uint8_t state[YP_SHA256_STATE_LEN], bad[YP_SHA256_STATE_LEN];
+    yp_sha256_t *ctx = yp_sha256_new();
+
+    yp_sha256_update(ctx, "abcde", 5);
+    yp_sha256_save(ctx, state);
+    yp_sha256_free(ctx);
+    g_assert_null(yp_sha256_restore(state, sizeof(state) - 1));
+    memcpy(bad, state, sizeof(bad));
+    bad[0] = 2;     /* another version */
+    g_assert_null(yp_sha256_restore(bad, sizeof(bad)));
+    memcpy(bad, state, sizeof(bad));
+    bad[41] = 6;    /* a partial block that disagrees with the length */
+    g_assert_null(yp_sha256_restore(bad, sizeof(bad)));
+    memcpy(bad, state, sizeof(bad));
+    bad[41] = 64;
+    g_assert_null(yp_sha256_restore(bad, sizeof(bad)));
+    ctx = yp_sha256_restore(state, sizeof(state));
+    g_assert_nonnull(ctx);
+    g_assert_cmpuint(yp_sha256_length(ctx), ==, 5);
+    yp_sha256_free(ctx);
+}
+
 /* A temporary file of LEN pseudo-random bytes; BYTES gets them too. */
 static char *
 make_file(size_t len, guint8 **bytes)
@@ -305,6 +364,8 @@ main(int argc, char **argv)
     g_test_add_func("/yunpan/protocol/statuses", test_statuses);
     g_test_add_func("/yunpan/protocol/sha256/vectors", test_sha256_vectors);
     g_test_add_func("/yunpan/protocol/sha256/fd", test_sha256_fd);
+    g_test_add_func("/yunpan/protocol/sha256/resume", test_sha256_resume);
+    g_test_add_func("/yunpan/protocol/sha256/resume-refuses", test_sha256_resume_refuses);
     g_test_add_func("/yunpan/protocol/proof", test_proof);
     g_test_add_func("/yunpan/protocol/hex", test_hex);
     return g_test_run();

@@ -8,18 +8,8 @@ import sys
 import threading
 import time
 
-from yunpan_instance import (API, MIB, FileBody, ServerTestCase, main, sha256_hex,
+from yunpan_instance import (API, MIB, FileBody, ServerTestCase, content, main, sha256_hex,
                              write_pseudo_random_file)
-
-
-def content(n, seed=0):
-    """N deterministic bytes that differ from every other test's content."""
-    out = bytearray()
-    i = 0
-    while len(out) < n:
-        out += sha256_hex(f"{seed}:{i}".encode()).encode()
-        i += 1
-    return bytes(out[:n])
 
 
 class UploadTestCase(ServerTestCase):
@@ -285,7 +275,7 @@ class SweepTest(UploadTestCase):
 
 
 class WorkerKillTest(UploadTestCase):
-    """kill -9 of every worker in the middle of the last chunk of 512 MiB."""
+    """kill -9 of every worker in the middle of a chunk of a 512 MiB upload."""
 
     SIZE = 512 * MIB
     FIRST = MIB
@@ -298,19 +288,26 @@ class WorkerKillTest(UploadTestCase):
         self.digest = write_pseudo_random_file(self.path, self.SIZE, seed=50)
 
     def test_kill_workers_during_last_chunk(self):
-        up = self.server.start_upload(self.token, "/killed.bin", size=self.SIZE,
+        self.check_kill_and_resume("/killed.bin", self.SIZE - self.FIRST)
+
+    def test_kill_workers_during_a_middle_chunk(self):
+        """The running hash saved with the offset is the one resumed from."""
+        self.check_kill_and_resume("/killed-middle.bin", 256 * MIB)
+
+    def check_kill_and_resume(self, path, killed_length):
+        up = self.server.start_upload(self.token, path, size=self.SIZE,
                                       sha256=self.digest).body["upload"]
         first = FileBody(self.path, 0, self.FIRST)
         self.addCleanup(first.close)
         resp = self.server.put_stream(self.token, up["id"], 0, first, self.FIRST)
         self.assertEqual(resp.status, 200, resp)
-        outcome, killed = self.put_and_kill(up["id"])
+        outcome, killed = self.put_and_kill(up["id"], killed_length)
         self.assertTrue(killed, f"never saw a worker handle the chunk: {outcome}")
         print(f"\n  killed workers {killed}; client saw {outcome}", file=sys.stderr)
         self.check_client_saw_failure(outcome)
         # 503 is right while the master respawns workers: wait for health.
         self.assert_healthy(within=5)
-        self.check_nothing_visible()
+        self.check_nothing_visible(path)
         workers = self.server.worker_pids()
         self.assertTrue(workers, "no workers after the crash")
         self.assertFalse(set(workers) & set(killed), workers)
@@ -323,11 +320,13 @@ class WorkerKillTest(UploadTestCase):
         resp = self.server.put_stream(self.token, up["id"], self.FIRST, rest,
                                       self.SIZE - self.FIRST)
         self.assertEqual(resp.status, 201, resp)
-        got, digest, count = self.server.download_digest(self.token, path="/killed.bin")
+        got, digest, count = self.server.download_digest(self.token, path=path)
         self.assertEqual((got.status, count, digest), (200, self.SIZE, self.digest))
         self.assertEqual(self.server.part_files(), [])
+        # the next test uploads the same content and expects no blob of it
+        self.assertEqual(self.server.delete(self.token, {"path": path}).status, 200)
 
-    def put_and_kill(self, upload_id):
+    def put_and_kill(self, upload_id, length):
         """Streams the last chunk in a thread and kills every worker seen on it.
 
         nginx may retry a PUT on a fresh connection (upstream keepalive), so
@@ -335,12 +334,12 @@ class WorkerKillTest(UploadTestCase):
         nginx gives up and answers the client.
         """
         outcome = {}
-        body = FileBody(self.path, self.FIRST, self.SIZE - self.FIRST)
+        body = FileBody(self.path, self.FIRST, length)
 
         def send():
             try:
                 outcome["resp"] = self.server.put_stream(
-                    self.token, upload_id, self.FIRST, body, self.SIZE - self.FIRST)
+                    self.token, upload_id, self.FIRST, body, length)
             except OSError as exc:   # includes http.client's RemoteDisconnected
                 outcome["error"] = exc
 
@@ -386,9 +385,9 @@ class WorkerKillTest(UploadTestCase):
         else:
             self.assertIn("error", outcome, "the request never finished")
 
-    def check_nothing_visible(self):
+    def check_nothing_visible(self, path):
         """No node, no blob, no nginx body file left by the killed request."""
-        self.assert_gone("/killed.bin")
+        self.assert_gone(path)
         digest = self.digest
         self.assertNotIn(f"{digest[:2]}/{digest[2:4]}/{digest}", self.server.blob_files())
         deadline = time.monotonic() + 5

@@ -61,6 +61,16 @@ def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def content(n, seed=0, tag=""):
+    """N deterministic bytes; another SEED or TAG gives other content."""
+    out = bytearray()
+    i = 0
+    while len(out) < n:
+        out += sha256_hex(f"{tag}{seed}:{i}".encode()).encode()
+        i += 1
+    return bytes(out[:n])
+
+
 def compute_proof(nonce_hex, data):
     """Proof of possession per docs/protocol.md, step 2a.
 

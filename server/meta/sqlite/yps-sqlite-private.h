@@ -85,7 +85,7 @@ yp_status_t yps_sqlite_upload_create(yps_meta_t *meta, const yps_upload_t *u, in
 yp_status_t yps_sqlite_upload_get(yps_meta_t *meta, int64_t user_id, const char *id, yps_upload_t *u);
 yp_status_t yps_sqlite_upload_find(yps_meta_t *meta, const char *id);
 yp_status_t yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t from, int64_t to,
-                          int64_t expires);
+                          int64_t expires, const uint8_t *hash_state, size_t hash_state_len);
 yp_status_t yps_sqlite_upload_spend_challenge(yps_meta_t *meta, const char *id, const char *challenge);
 yp_status_t yps_sqlite_upload_delete(yps_meta_t *meta, const char *id);
 yp_status_t yps_sqlite_upload_expired(yps_meta_t *meta, int64_t now, GPtrArray *ids);

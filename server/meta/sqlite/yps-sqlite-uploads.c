@@ -91,8 +91,8 @@ yps_sqlite_upload_get(yps_meta_t *meta, int64_t user_id, const char *id, yps_upl
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
     sqlite3_stmt *stmt = yps_stmt(s,
-        "SELECT parent_id, name, sha256, size, mtime, if_version, offset, expires, challenge"
-        " FROM uploads WHERE id = ? AND user_id = ?");
+        "SELECT parent_id, name, sha256, size, mtime, if_version, offset, expires, challenge,"
+        " hash_state FROM uploads WHERE id = ? AND user_id = ?");
     int rc;
 
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
@@ -115,6 +115,11 @@ yps_sqlite_upload_get(yps_meta_t *meta, int64_t user_id, const char *id, yps_upl
     u->offset = sqlite3_column_int64(stmt, 6);
     u->expires = sqlite3_column_int64(stmt, 7);
     u->challenge = yps_column_strdup(stmt, 8);
+    u->hash_state_len = 0;
+    if (sqlite3_column_bytes(stmt, 9) == (int) sizeof(u->hash_state)) {
+        memcpy(u->hash_state, sqlite3_column_blob(stmt, 9), sizeof(u->hash_state));
+        u->hash_state_len = sizeof(u->hash_state);
+    }
     sqlite3_reset(stmt);
     return YP_STATUS_OK;
 }
@@ -137,16 +142,21 @@ yps_sqlite_upload_find(yps_meta_t *meta, const char *id)
 
 yp_status_t
 yps_sqlite_upload_advance(yps_meta_t *meta, const char *id, int64_t from, int64_t to,
-                          int64_t expires)
+                          int64_t expires, const uint8_t *hash_state, size_t hash_state_len)
 {
     yps_sqlite_t *s = YPS_SQLITE(meta);
-    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET offset = ?, expires = ?"
+    sqlite3_stmt *stmt = yps_stmt(s, "UPDATE uploads SET offset = ?, expires = ?, hash_state = ?"
                                      " WHERE id = ? AND offset = ?");
 
     sqlite3_bind_int64(stmt, 1, to);
     sqlite3_bind_int64(stmt, 2, expires);
-    sqlite3_bind_text(stmt, 3, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, from);
+    if (hash_state_len > 0) {
+        sqlite3_bind_blob(stmt, 3, hash_state, (int) hash_state_len, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(stmt, 3);
+    }
+    sqlite3_bind_text(stmt, 4, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 5, from);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         return yps_sqlite_error(s, "advance upload");
     }

@@ -122,6 +122,10 @@ static const char *const yps_migrations[] = {
     /* 3: the twins that 2 kept apart only by their key get names of their
      * own (yps_migrate_twins), so that name and key are unique alike. */
     "",
+
+    /* 4: the running SHA-256 of an upload's acknowledged bytes (NULL: none
+     * yet, or an upload begun before; the server then hashes what it has). */
+    "ALTER TABLE uploads ADD COLUMN hash_state BLOB;",
 };
 
 bool
