@@ -200,5 +200,27 @@ class HashStateTest(PipelineTestCase):
         self.assertEqual(self.server.part_files(), [])
 
 
+class SlowProofTest(ServerTestCase):
+    """A wrong proof held past nginx's usual 60 s still gets its answer."""
+
+    # 1 MiB/s: a wrong proof for 62 MiB is held 62 s, as one for 15.5 GiB
+    # is at the default 256 MiB/s
+    INSTANCE_ARGS = ("--", "--instant-proof-rate", "1")
+    SIZE = 62 * MIB
+
+    def test_wrong_proof_answered_after_a_minute(self):
+        token, _ = self.server.new_user("slowproof")
+        resp = self.server.start_upload(token, "/slow.bin", size=self.SIZE,
+                                        sha256=sha256_hex(b"slow proof"))
+        self.assertEqual(resp.status, 201, resp)
+        self.assertIn("challenge", resp.body)
+        began = time.monotonic()
+        resp = self.server.request("POST", f"{API}/uploads/{resp.body['upload']['id']}/proof",
+                                   {"proof": "0" * 64}, token, timeout=120)
+        waited = time.monotonic() - began
+        self.assert_error(resp, 403, "proof_failed")
+        self.assertGreater(waited, 61)
+
+
 if __name__ == "__main__":
     main()
