@@ -212,12 +212,12 @@ yps_proof_judge(yps_req_t *r, yps_upload_t *u, const char *proof, int64_t *due)
 }
 
 /*
- * Under the upload's lock: spends the challenge, takes a proof slot (the
- * caller releases it once the answer may go out) and judges the proof; a
- * right one makes the file. *SLOT tells whether a slot is held.
+ * Under the upload's lock: spends the challenge and takes a proof slot (the
+ * caller releases it once the answer may go out). *SLOT tells whether a
+ * slot is held.
  */
 static yp_status_t
-yps_proof_locked(yps_req_t *r, yps_upload_t *u, const char *proof, bool *slot, int64_t *due)
+yps_proof_spend(yps_req_t *r, const yps_upload_t *u, bool *slot)
 {
     yp_status_t st;
 
@@ -235,19 +235,34 @@ yps_proof_locked(yps_req_t *r, yps_upload_t *u, const char *proof, bool *slot, i
         return yps_fail(r, YP_STATUS_NO_CHALLENGE,
                         "The server is busy checking other proofs; send the bytes");
     }
-    st = yps_proof_judge(r, u, proof, due);
-    if (st == YP_STATUS_OK) {
-        /* the bytes sent so far, if any, go with the session */
-        st = _yps_upload_commit(r, u, -1, true);
+    return YP_STATUS_OK;
+}
+
+/* A right proof makes the file, unless the upload ended meanwhile (its
+ * bytes arrived, or it was abandoned); the bytes sent so far, if any, go
+ * with the session. */
+static yp_status_t
+yps_proof_commit(yps_req_t *r)
+{
+    g_auto(yps_upload_t) u = { 0 };
+    yp_status_t st;
+    int lock = -1;
+
+    if ((st = _yps_upload_lock(r, r->arg, &u, &lock)) != YP_STATUS_OK) {
+        return st;
     }
+    st = _yps_upload_commit(r, &u, -1, true);
+    _yps_upload_unlock(lock);
     return st;
 }
 
 /*
- * A wrong answer waits for its time outside the upload's lock, so chunks of
- * the same upload are applied meanwhile (a client may send the bytes while
- * its proof is judged), but inside its proof slot, so waiting answers never
- * hold more workers than the slots allow.
+ * The challenge is spent under the upload's lock; the proof is judged (the
+ * stored content hashed, or as many bytes of nothing) and a wrong answer
+ * waits for its time outside it, so chunks of the same upload are applied
+ * meanwhile: a client may send the bytes while its proof is judged. Both
+ * happen inside a proof slot, so proofs never hold more workers than the
+ * slots allow.
  */
 yp_status_t
 yps_handle_upload_proof(yps_req_t *r)
@@ -268,8 +283,14 @@ yps_handle_upload_proof(yps_req_t *r)
     if ((st = _yps_upload_lock(r, r->arg, &u, &lock)) != YP_STATUS_OK) {
         return st;
     }
-    st = yps_proof_locked(r, &u, proof, &slot, &due);
+    st = yps_proof_spend(r, &u, &slot);
     _yps_upload_unlock(lock);
+    if (st == YP_STATUS_OK) {
+        st = yps_proof_judge(r, &u, proof, &due);
+    }
+    if (st == YP_STATUS_OK) {
+        st = yps_proof_commit(r);
+    }
     if ((left = due - g_get_monotonic_time()) > 0) {
         g_usleep((gulong) left);
     }

@@ -294,6 +294,31 @@ class ProofSlotTest(InstantTestCase):
         self.assertEqual(self.server.download(token, path="/overlap.bin").raw, data)
 
 
+class ProofJudgingTest(InstantTestCase):
+    """Judging a proof reads a whole file's worth of bytes, outside the
+    upload's lock: chunks of the same upload are not held up meanwhile."""
+
+    # a wrong proof for 4 GiB is judged (4 GiB of nothing hashed) in a few
+    # seconds and held for 4 s in all
+    INSTANCE_ARGS = ("--", "--instant-proof-rate", "1024")
+
+    def test_chunks_are_applied_while_a_proof_is_judged(self):
+        size = 4 << 30
+        token, _ = self.server.new_user("judged")
+        body = self.start(token, "/judged.bin", size=size, sha256=sha256_hex(b"judged"))
+        self.assertIn("challenge", body)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            proof = pool.submit(self.prove, token, body["upload"], "6" * 64)
+            time.sleep(0.2)
+            t0 = time.monotonic()
+            resp = self.server.put_chunk(token, body["upload"]["id"], 0, content(MIB, 60))
+            elapsed = time.monotonic() - t0
+            judged = proof.result()
+        self.assertEqual(resp.status, 200, resp)
+        self.assertLess(elapsed, 1.0, "the chunk waited for the proof to be judged")
+        self.assert_error(judged, 403, "proof_failed")
+
+
 class BudgetTest(InstantTestCase):
     """A limited number of cross-account challenges per account and hour."""
 
