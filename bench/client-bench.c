@@ -5,9 +5,10 @@
  * same file in the same run.
  *
  *   yunpan-bench-client hash FILE
- *   yunpan-bench-client upload URL USERNAME PASSWORD FILE REMOTE
+ *   yunpan-bench-client upload URL USERNAME PASSWORD FILE REMOTE [CHUNK_BYTES]
  *
- * Prints the seconds taken on stdout.
+ * Prints the seconds taken on stdout. An upload sizes its chunks as an
+ * application's does unless CHUNK_BYTES is given (to compare sizes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ bench_upload (const char *url,
               const char *username,
               const char *password,
               const char *path,
-              const char *remote)
+              const char *remote,
+              guint64     chunk_size)
 {
   g_autoptr(YpClient) client = yp_client_new (url);
   g_autoptr(YpTransfer) transfer = yp_transfer_new_upload (path, remote, 0);
@@ -50,8 +52,8 @@ bench_upload (const char *url,
       g_printerr ("login: %s\n", error->message);
       return 1;
     }
-  /* one request for the whole file, as curl sends it */
-  yp_client_set_chunk_size (client, G_MAXINT64);
+  if (chunk_size > 0)
+    yp_client_set_chunk_size (client, chunk_size);
   start = g_get_monotonic_time ();
   if (!yp_client_upload_sync (client, transfer, &error))
     {
@@ -73,8 +75,10 @@ main (int    argc,
 {
   if (argc == 3 && strcmp (argv[1], "hash") == 0)
     return bench_hash (argv[2]);
-  if (argc == 7 && strcmp (argv[1], "upload") == 0)
-    return bench_upload (argv[2], argv[3], argv[4], argv[5], argv[6]);
-  g_printerr ("usage: %s hash FILE | upload URL USERNAME PASSWORD FILE REMOTE\n", argv[0]);
+  if ((argc == 7 || argc == 8) && strcmp (argv[1], "upload") == 0)
+    return bench_upload (argv[2], argv[3], argv[4], argv[5], argv[6],
+                         argc == 8 ? g_ascii_strtoull (argv[7], NULL, 10) : 0);
+  g_printerr ("usage: %s hash FILE | upload URL USERNAME PASSWORD FILE REMOTE [CHUNK_BYTES]\n",
+              argv[0]);
   return 2;
 }

@@ -3,20 +3,27 @@
 #   - SHA-256 of a cached file: libyunpan vs `openssl dgst -sha256`;
 #   - upload of the same file through the same Yunpan instance:
 #     libyunpan vs curl (start the upload with curl, then `curl -T`).
+#     The library uploads as an application's transfers do: chunks sized
+#     from the measured rate, two in flight, the proof of possession judged
+#     meanwhile; --chunk-mib N fixes its chunk size instead (to compare).
 #
-#   bench/client.sh BUILDDIR [--size-mib N] [--runs N]
+#   bench/client.sh BUILDDIR [--size-mib N] [--runs N] [--chunk-mib N]
+#
+# Each time is the best of the runs, with the median beside it.
 #
 # Loopback only; the temporary folder and every process are removed on exit.
 set -euo pipefail
 
-BUILD=${1:?usage: bench/client.sh BUILDDIR [--size-mib N] [--runs N]}
+BUILD=${1:?usage: bench/client.sh BUILDDIR [--size-mib N] [--runs N] [--chunk-mib N]}
 shift
 SIZE_MIB=1024
 RUNS=3
+CHUNK=
 while (($#)); do
   case $1 in
     --size-mib) SIZE_MIB=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --chunk-mib) CHUNK=$(($2 * 1024 * 1024)); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -32,8 +39,8 @@ cleanup () {
 }
 trap cleanup EXIT
 
-# one chunk for the whole file, as curl sends it: the chunk limit and the
-# default quota must let it through
+# curl sends the whole file as one chunk: the chunk limit and the default
+# quota must let it through
 "$BUILD/server/yunpan-server-run" --data "$TMP/server" --port 0 --max-chunk 8g -- --quota 0 \
   > "$TMP/url" 2>"$TMP/server.log" &
 SERVER_PID=$!
@@ -52,12 +59,15 @@ SIZE=$(stat -c %s "$FILE")
 SHA=$(sha256sum "$FILE" | cut -d' ' -f1)   # also warms the page cache
 
 best () { sort -n | head -n 1; }
+median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 seconds () { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 mibps () { echo "scale=0; $SIZE / 1048576 / $1" | bc -l; }
 
 # ---- hashing
-openssl_t=$(for _ in $(seq "$RUNS"); do seconds openssl dgst -sha256 "$FILE"; done | best)
-ours_hash_t=$(for _ in $(seq "$RUNS"); do "$BUILD/bench/yunpan-bench-client" hash "$FILE"; done | best)
+for _ in $(seq "$RUNS"); do seconds openssl dgst -sha256 "$FILE"; done > "$TMP/openssl.t"
+for _ in $(seq "$RUNS"); do "$BUILD/bench/yunpan-bench-client" hash "$FILE"; done > "$TMP/hash.t"
+openssl_t=$(best < "$TMP/openssl.t"); openssl_med=$(median < "$TMP/openssl.t")
+ours_hash_t=$(best < "$TMP/hash.t"); ours_hash_med=$(median < "$TMP/hash.t")
 
 # ---- upload (the remote copy is deleted after each run so that the next one
 # really sends the bytes instead of being an instant upload)
@@ -76,23 +86,32 @@ curl_upload () {
 for _ in $(seq "$RUNS"); do
   sync; seconds curl_upload >> "$TMP/curl.t"; remove_remote curl.bin
   sync; "$BUILD/bench/yunpan-bench-client" upload "$URL" bench "$PASSWORD" "$FILE" /ours.bin \
-          >> "$TMP/ours.t"
+          ${CHUNK:+"$CHUNK"} >> "$TMP/ours.t"
   remove_remote ours.bin
 done
-median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 curl_t=$(best < "$TMP/curl.t"); curl_med=$(median < "$TMP/curl.t")
-ours_up_t=$(best < "$TMP/ours.t"); ours_med=$(median < "$TMP/ours.t")
+ours_up_t=$(best < "$TMP/ours.t"); ours_up_med=$(median < "$TMP/ours.t")
 ours_send_t=$(echo "$ours_up_t - $ours_hash_t" | bc -l)
+ours_send_med=$(echo "$ours_up_med - $ours_hash_med" | bc -l)
+
+row () {   # label best median
+  printf '%-44s %8.3f s %6s MiB/s   %8.3f s %6s MiB/s\n' "$1" "$2" "$(mibps "$2")" "$3" "$(mibps "$3")"
+}
+ratio () { printf '%-44s %8.2fx %24.2fx\n' "$1" "$2" "$3"; }
 
 echo "Client benchmarks: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "file: $SIZE_MIB MiB from /dev/urandom, in the page cache; best of $RUNS runs"
-printf '%-44s %8.3f s  %6s MiB/s\n' "openssl dgst -sha256" "$openssl_t" "$(mibps "$openssl_t")"
-printf '%-44s %8.3f s  %6s MiB/s\n' "libyunpan yp_hash_file_sync" "$ours_hash_t" "$(mibps "$ours_hash_t")"
-printf '%-44s %8.2fx\n' "  hashing ratio (openssl time / ours)" "$(echo "$openssl_t / $ours_hash_t" | bc -l)"
-printf '%-44s %8.3f s  %6s MiB/s\n' "curl: start + PUT through Yunpan" "$curl_t" "$(mibps "$curl_t")"
-printf '%-44s %8.3f s  %6s MiB/s\n' "libyunpan upload (hash + start + PUT)" "$ours_up_t" "$(mibps "$ours_up_t")"
-printf '%-44s %8.3f s  %6s MiB/s\n' "libyunpan upload without its own hashing" "$ours_send_t" "$(mibps "$ours_send_t")"
-printf '%-44s %8.2fx\n' "  upload ratio, sending (curl time / ours)" "$(echo "$curl_t / $ours_send_t" | bc -l)"
-printf '%-44s %8.2fx\n' "  upload ratio, whole (curl time / ours)" "$(echo "$curl_t / $ours_up_t" | bc -l)"
-printf '%-44s %8.2fx\n' "  medians: sending" "$(echo "$curl_med / ($ours_med - $ours_hash_t)" | bc -l)"
+echo "file: $SIZE_MIB MiB from /dev/urandom, in the page cache; $RUNS runs;" \
+     "libyunpan chunks: ${CHUNK:-adaptive}"
+printf '%-44s %21s   %21s\n' "" "best" "median"
+row "openssl dgst -sha256" "$openssl_t" "$openssl_med"
+row "libyunpan yp_hash_file_sync" "$ours_hash_t" "$ours_hash_med"
+ratio "  hashing ratio (openssl time / ours)" "$(echo "$openssl_t / $ours_hash_t" | bc -l)" \
+      "$(echo "$openssl_med / $ours_hash_med" | bc -l)"
+row "curl: start + PUT through Yunpan" "$curl_t" "$curl_med"
+row "libyunpan upload (hash + start + PUT)" "$ours_up_t" "$ours_up_med"
+row "libyunpan upload without its own hashing" "$ours_send_t" "$ours_send_med"
+ratio "  upload ratio, sending (curl time / ours)" "$(echo "$curl_t / $ours_send_t" | bc -l)" \
+      "$(echo "$curl_med / $ours_send_med" | bc -l)"
+ratio "  upload ratio, whole (curl time / ours)" "$(echo "$curl_t / $ours_up_t" | bc -l)" \
+      "$(echo "$curl_med / $ours_up_med" | bc -l)"
 echo "runs (s): curl $(tr '\n' ' ' < "$TMP/curl.t"); libyunpan $(tr '\n' ' ' < "$TMP/ours.t")"

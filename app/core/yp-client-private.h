@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 
 SoupSession   *_yp_client_get_session       (YpClient      *self);
 YpRetryPolicy  _yp_client_get_retry_policy  (YpClient      *self);
+/* 0 when the application did not choose one */
 guint64        _yp_client_get_chunk_size    (YpClient      *self);
 SoupMessage   *_yp_client_new_message       (YpClient      *self,
                                              const char    *method,

@@ -31,14 +31,10 @@ struct _YpClient
   char          *username;
   gint64         user_id;
   YpRetryPolicy  retry;
-  guint64        chunk_size;
+  guint64        chunk_size;  /* 0: the upload sizes its chunks itself */
 };
 
 G_DEFINE_FINAL_TYPE (YpClient, yp_client, G_TYPE_OBJECT)
-
-/* Large enough that the per-request cost vanishes against the bytes, small
- * enough that an interruption costs little to resend. */
-#define YP_CLIENT_DEFAULT_CHUNK_SIZE (256 * 1024 * 1024)
 
 enum {
   PROP_0,
@@ -125,7 +121,6 @@ yp_client_init (YpClient *self)
 {
   g_mutex_init (&self->mutex);
   self->retry = YP_RETRY_POLICY_DEFAULT;
-  self->chunk_size = YP_CLIENT_DEFAULT_CHUNK_SIZE;
   /* the transfer queue runs several transfers to the same host at once */
   self->session = soup_session_new_with_options ("timeout", 120,
                                                  "idle-timeout", 60,

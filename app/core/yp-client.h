@@ -101,7 +101,9 @@ gint64      yp_client_get_user_id    (YpClient             *self);
 void        yp_client_set_retry_policy (YpClient             *self,
                                         const YpRetryPolicy  *policy);
 /* Bytes per upload request; an interrupted upload resumes from the last
- * chunk the server acknowledged. */
+ * chunk the server acknowledged. Unset, each upload sizes its chunks from
+ * the rate it measures (a second or two of sending each, within the
+ * server's limit). */
 void        yp_client_set_chunk_size (YpClient             *self,
                                       guint64               chunk_size);
 

@@ -11,7 +11,6 @@
 
 #include "yp-client-error.h"
 #include "yp-file-range-stream.h"
-#include "yp-transfer-private.h"
 
 /**
  * YpFileRangeStream:
@@ -31,7 +30,9 @@ struct _YpFileRangeStream
   int           fd;
   goffset       position;   /* of the next byte to read from the file */
   goffset       remaining;  /* bytes still to read from the file */
-  YpTransfer   *transfer;
+  YpRateLimiter        *limiter;
+  YpFileRangeProgress   progress;
+  gpointer              progress_data;
 
   guint8       *buffer;
   gsize         buffered;   /* bytes in buffer */
@@ -46,7 +47,7 @@ fill (YpFileRangeStream  *self,
       GCancellable       *cancellable,
       GError            **error)
 {
-  YpRateLimiter *limiter = _yp_transfer_get_limiter (self->transfer);
+  YpRateLimiter *limiter = self->limiter;
   gsize want = (gsize) MIN ((goffset) READ_AHEAD, self->remaining);
   gssize n;
 
@@ -77,8 +78,8 @@ fill (YpFileRangeStream  *self,
   self->remaining -= n;
   self->buffered = (gsize) n;
   self->consumed = 0;
-  _yp_transfer_add_done (self->transfer, (guint64) n);
-  _yp_transfer_add_sent (self->transfer, (guint64) n);
+  if (self->progress != NULL)
+    self->progress ((guint64) n, self->progress_data);
   return TRUE;
 }
 
@@ -119,7 +120,7 @@ yp_file_range_stream_finalize (GObject *object)
 {
   YpFileRangeStream *self = YP_FILE_RANGE_STREAM (object);
 
-  g_clear_object (&self->transfer);
+  g_clear_object (&self->limiter);
   g_clear_pointer (&self->buffer, g_free);
 
   G_OBJECT_CLASS (yp_file_range_stream_parent_class)->finalize (object);
@@ -141,17 +142,21 @@ yp_file_range_stream_init (YpFileRangeStream *self)
 }
 
 GInputStream *
-yp_file_range_stream_new (int         fd,
-                          goffset     offset,
-                          goffset     length,
-                          YpTransfer *transfer)
+yp_file_range_stream_new (int                  fd,
+                          goffset              offset,
+                          goffset              length,
+                          YpRateLimiter       *limiter,
+                          YpFileRangeProgress  progress,
+                          gpointer             progress_data)
 {
   YpFileRangeStream *self = g_object_new (YP_TYPE_FILE_RANGE_STREAM, NULL);
 
   self->fd = fd;
   self->position = offset;
   self->remaining = length;
-  self->transfer = g_object_ref (transfer);
+  self->limiter = limiter ? g_object_ref (limiter) : NULL;
+  self->progress = progress;
+  self->progress_data = progress_data;
   self->buffer = g_malloc (READ_AHEAD);
   return G_INPUT_STREAM (self);
 }

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "yp-transfer.h"
+#include "yp-rate-limiter.h"
 
 G_BEGIN_DECLS
 
@@ -11,12 +11,18 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (YpFileRangeStream, yp_file_range_stream, YP, FILE_RANGE_STREAM, GInputStream)
 
+/* Called in the reading thread with the number of bytes just read. */
+typedef void (*YpFileRangeProgress) (guint64  bytes,
+                                     gpointer user_data);
+
 /* LENGTH bytes of FD from OFFSET (pread: the fd's offset is untouched),
- * counted into TRANSFER's progress and paced by its rate limiter. A file
- * that ends early is YP_CLIENT_ERROR_CHANGED. */
-GInputStream *yp_file_range_stream_new (int         fd,
-                                        goffset     offset,
-                                        goffset     length,
-                                        YpTransfer *transfer);
+ * paced by LIMITER (may be NULL), each block reported to PROGRESS (may be
+ * NULL) as it is read. A file that ends early is YP_CLIENT_ERROR_CHANGED. */
+GInputStream *yp_file_range_stream_new (int                  fd,
+                                        goffset              offset,
+                                        goffset              length,
+                                        YpRateLimiter       *limiter,
+                                        YpFileRangeProgress  progress,
+                                        gpointer             progress_data);
 
 G_END_DECLS

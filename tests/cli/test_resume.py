@@ -119,7 +119,10 @@ class ResumeTest(CliTestCase):
         # by libsoup re-sending it, or after asking GET /uploads/{id} where
         # the upload stands (either is fine; a new upload or offset 0 is not).
         self.assertTrue(all(q["status"] == 200 for q in queries), queries)
-        acked = [(o, e) for _id, o, e in puts if e["status"] in (200, 201)]
+        # Two chunks are in flight at a time, so two answers may be logged
+        # in either order: by offset, they follow each other from 0, once each.
+        acked = sorted(((o, e) for _id, o, e in puts if e["status"] in (200, 201)),
+                       key=lambda acked_put: acked_put[0])
         self.assertEqual([o for o, _e in acked], list(range(0, SIZE, CHUNK)),
                          "acknowledged chunks do not follow each other from 0")
         self.assertEqual(acked[-1][1]["status"], 201)

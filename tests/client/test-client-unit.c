@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the client library's parts that need no server: error
- * mapping, the retry policy, hashing, the rate limiter.
+ * mapping, the retry policy, hashing, the rate limiter, chunk sizes and the
+ * chunk body stream.
  */
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "yp-chunk-sizer.h"
 #include "yp-client-error.h"
+#include "yp-file-range-stream.h"
 #include "yp-hash.h"
 #include "yp-hasher.h"
 #include "yp-rate-limiter.h"
@@ -203,6 +206,90 @@ test_rate_limiter (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+#define MIB (1024 * 1024)
+
+/* Chunks start small, follow the rate toward about 1.5 s each, and stay
+ * within bounds; a size the application chose is kept. */
+static void
+test_chunk_sizer (void)
+{
+  YpChunkSizer sizer;
+
+  yp_chunk_sizer_init (&sizer, 0, 256 * MIB);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 8 * MIB);
+  /* fast: at most a doubling per chunk, up to 64 MiB */
+  yp_chunk_sizer_observe (&sizer, 8 * MIB, 10 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 16 * MIB);
+  for (int i = 0; i < 5; i++)
+    yp_chunk_sizer_observe (&sizer, yp_chunk_sizer_get (&sizer), 10 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 64 * MIB);
+  /* 20 MiB/s: 30 MiB takes 1.5 s */
+  yp_chunk_sizer_observe (&sizer, 64 * MIB, 3200 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 30 * MIB);
+  /* a short last chunk says nothing */
+  yp_chunk_sizer_observe (&sizer, MIB, G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 30 * MIB);
+  /* slow: never below the floor */
+  yp_chunk_sizer_observe (&sizer, 30 * MIB, 60 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, YP_CHUNK_SIZE_MIN);
+
+  /* the server's limit comes first */
+  yp_chunk_sizer_init (&sizer, 0, 2 * MIB);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 2 * MIB);
+  yp_chunk_sizer_observe (&sizer, 2 * MIB, 60 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 2 * MIB);
+
+  yp_chunk_sizer_init (&sizer, 256 * 1024, 256 * MIB);
+  yp_chunk_sizer_observe (&sizer, 256 * 1024, G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 256 * 1024);
+  yp_chunk_sizer_init (&sizer, G_MAXINT64, 8 * MIB);
+  g_assert_cmpuint (yp_chunk_sizer_get (&sizer), ==, 8 * MIB);
+}
+
+static void
+count_progress (guint64  bytes,
+                gpointer data)
+{
+  *(guint64 *) data += bytes;
+}
+
+/* A range of a file, read in blocks, each counted once. */
+static void
+test_file_range_stream (void)
+{
+  const gsize len = 3 * MIB + 5;
+  g_autofree guint8 *bytes = g_malloc (len);
+  g_autofree char *path = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  guint64 counted = 0;
+  int fd;
+
+  for (gsize i = 0; i < len; i++)
+    bytes[i] = (guint8) (i * 7);
+  path = write_temp (bytes, len);
+  fd = g_open (path, O_RDONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+
+  stream = yp_file_range_stream_new (fd, 1000, (goffset) (len - 2000), NULL, count_progress,
+                                     &counted);
+  g_assert_cmpint (g_output_stream_splice (out, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                           NULL, &error), ==, (gssize) (len - 2000));
+  g_assert_no_error (error);
+  g_assert_cmpuint (counted, ==, len - 2000);
+  g_assert_cmpmem (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                   len - 2000, bytes + 1000, len - 2000);
+  g_clear_object (&stream);
+
+  /* a file shorter than the range it was to give is a changed file */
+  stream = yp_file_range_stream_new (fd, (goffset) len - 10, 20, NULL, NULL, NULL);
+  g_assert_false (g_input_stream_read_all (stream, bytes, 20, NULL, NULL, &error));
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED);
+  close (fd);
+  g_unlink (path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -214,5 +301,7 @@ main (int    argc,
   g_test_add_func ("/yunpan/client/hash/async", test_hasher_async);
   g_test_add_func ("/yunpan/client/hash/proof-beyond-4gib", test_proof_beyond_4gib);
   g_test_add_func ("/yunpan/client/rate-limiter", test_rate_limiter);
+  g_test_add_func ("/yunpan/client/upload/chunk-sizer", test_chunk_sizer);
+  g_test_add_func ("/yunpan/client/upload/file-range-stream", test_file_range_stream);
   return g_test_run ();
 }
