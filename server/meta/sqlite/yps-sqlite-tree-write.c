@@ -129,7 +129,7 @@ yps_mkdir_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char
 {
     g_autofree char *key = yp_name_key(name);
     sqlite3_stmt *stmt;
-    int64_t cursor;
+    int64_t cursor = 0;
     yp_status_t st;
     int rc;
 
@@ -227,7 +227,7 @@ yps_move_locked(yps_sqlite_t *s, int64_t user_id, int64_t id, int64_t if_version
     g_autofree char *old_path = NULL, *key = NULL;
     sqlite3_stmt *stmt;
     bool cycle = false;
-    int64_t cursor, depth = 0;
+    int64_t cursor = 0, depth = 0;
     yp_status_t st;
     int rc;
 
@@ -407,7 +407,7 @@ yps_file_replace(yps_sqlite_t *s, int64_t user_id, const yps_node_t *cur, const 
 {
     g_autoptr(GPtrArray) old = g_ptr_array_new_with_free_func(g_free);
     sqlite3_stmt *stmt;
-    int64_t cursor;
+    int64_t cursor = 0;
     yp_status_t st;
 
     if ((st = yps_next_cursor(s, user_id, &cursor)) != YP_STATUS_OK) {
@@ -440,7 +440,7 @@ yps_file_insert(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char 
 {
     g_autofree char *key = yp_name_key(name);
     sqlite3_stmt *stmt;
-    int64_t cursor;
+    int64_t cursor = 0;
     yp_status_t st;
     int rc;
 

@@ -237,7 +237,7 @@ yps_twin_rename(yps_sqlite_t *s, const yps_twin_t *twin, const char *name, const
 {
     g_autofree char *old_path = NULL, *path = NULL;
     sqlite3_stmt *stmt;
-    int64_t cursor;
+    int64_t cursor = 0;
     yp_status_t st;
 
     if ((st = yps_sqlite_node_path(&s->base, twin->user_id, twin->id, &old_path))
