@@ -4,26 +4,32 @@
 #   - upload of the same file through the same Yunpan instance:
 #     libyunpan vs curl (start the upload with curl, then `curl -T`).
 #     The library uploads as an application's transfers do: chunks sized
-#     from the measured rate, two in flight, the proof of possession judged
-#     meanwhile; --chunk-mib N fixes its chunk size instead (to compare).
+#     from the measured rate, two in flight; --chunk-mib N fixes its chunk
+#     size instead (to compare). The instance offers no instant-upload
+#     challenge (--instant-budget 0), so both sides send the same requests;
+#     --with-proof lets it offer one, which curl ignores and the library
+#     answers while its bytes go (the proof costs a pass over the file on
+#     both sides, on the same two cores here).
 #
-#   bench/client.sh BUILDDIR [--size-mib N] [--runs N] [--chunk-mib N]
+#   bench/client.sh BUILDDIR [--size-mib N] [--runs N] [--chunk-mib N] [--with-proof]
 #
 # Each time is the best of the runs, with the median beside it.
 #
 # Loopback only; the temporary folder and every process are removed on exit.
 set -euo pipefail
 
-BUILD=${1:?usage: bench/client.sh BUILDDIR [--size-mib N] [--runs N] [--chunk-mib N]}
+BUILD=${1:?usage: bench/client.sh BUILDDIR [--size-mib N] [--runs N] [--chunk-mib N] [--with-proof]}
 shift
 SIZE_MIB=1024
 RUNS=3
 CHUNK=
+PROOF=(--instant-budget 0)
 while (($#)); do
   case $1 in
     --size-mib) SIZE_MIB=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --chunk-mib) CHUNK=$(($2 * 1024 * 1024)); shift 2 ;;
+    --with-proof) PROOF=(); shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +48,7 @@ trap cleanup EXIT
 # curl sends the whole file as one chunk: the chunk limit and the default
 # quota must let it through
 "$BUILD/server/yunpan-server-run" --data "$TMP/server" --port 0 --max-chunk 8g -- --quota 0 \
+  ${PROOF[@]+"${PROOF[@]}"} \
   > "$TMP/url" 2>"$TMP/server.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do grep -q http "$TMP/url" 2>/dev/null && break; sleep 0.1; done
@@ -101,7 +108,7 @@ ratio () { printf '%-44s %8.2fx %24.2fx\n' "$1" "$2" "$3"; }
 
 echo "Client benchmarks: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "file: $SIZE_MIB MiB from /dev/urandom, in the page cache; $RUNS runs;" \
-     "libyunpan chunks: ${CHUNK:-adaptive}"
+     "libyunpan chunks: ${CHUNK:-adaptive}; challenge: $([[ ${#PROOF[@]} -eq 0 ]] && echo offered || echo none)"
 printf '%-44s %21s   %21s\n' "" "best" "median"
 row "openssl dgst -sha256" "$openssl_t" "$openssl_med"
 row "libyunpan yp_hash_file_sync" "$ours_hash_t" "$ours_hash_med"

@@ -417,17 +417,32 @@ yp_upload warm-up.bin >/dev/null
 api POST /api/v1/files/delete '{"path":"/warm-up.bin"}' >/dev/null
 ngx_upload warm-up.bin >/dev/null
 UP_YP=() UP_ONE=() UP_NGX=() UP_DUR=()
-for ((r = 1; r <= RUNS; r++)); do   # interleaved, so drift hits both alike
-  s=$(yp_upload_single "one-$r.bin");  UP_ONE+=("$(mibps "$s")")
-  printf '   run %d: Yunpan one PUT %8.3f s %8s MiB/s' "$r" "$s" "${UP_ONE[-1]}"
-  api POST /api/v1/files/delete "{\"path\":\"/one-$r.bin\"}" >/dev/null
-  s=$(yp_upload "up-$r.bin");  UP_YP+=("$(mibps "$s")")
-  printf ' | Yunpan %8.3f s %8s MiB/s' "$s" "${UP_YP[-1]}"
-  ((r == RUNS)) || api POST /api/v1/files/delete "{\"path\":\"/up-$r.bin\"}" >/dev/null
-  s=$(ngx_upload "up-$r.bin"); UP_NGX+=("$(mibps "$s")")
-  printf ' | nginx %8.3f s %8s MiB/s' "$s" "${UP_NGX[-1]}"
-  s=$(ngx_upload_durable "up-$r.bin"); UP_DUR+=("$(mibps "$s")")
-  printf ' | nginx+fsync %8.3f s %8s MiB/s\n' "$s" "${UP_DUR[-1]}"
+# One of the four uploads of run R, which removes what it stored (but the
+# last run's Yunpan upload, which the download measures).
+measure_upload () {  # measure_upload KIND R
+  local s label
+  case $1 in
+    one) s=$(yp_upload_single "one-$2.bin"); UP_ONE+=("$(mibps "$s")"); label="Yunpan one PUT"
+         api POST /api/v1/files/delete "{\"path\":\"/one-$2.bin\"}" >/dev/null ;;
+    yp)  s=$(yp_upload "up-$2.bin"); UP_YP+=("$(mibps "$s")"); label=Yunpan
+         ((R_LAST)) || api POST /api/v1/files/delete "{\"path\":\"/up-$2.bin\"}" >/dev/null ;;
+    ngx) s=$(ngx_upload "up-$2.bin"); UP_NGX+=("$(mibps "$s")"); label=nginx ;;
+    dur) s=$(ngx_upload_durable "up-$2.bin"); UP_DUR+=("$(mibps "$s")"); label=nginx+fsync ;;
+  esac
+  printf ' | %s %.3f s %s MiB/s' "$label" "$s" "$(mibps "$s")"
+}
+# Interleaved, so that drift hits every side alike, and in an order that
+# rotates from run to run: on this kind of VM an upload that follows the
+# removal of a large file writes into pages the guest has just freed, which
+# is faster than fresh ones, and no side should always get that turn.
+KINDS=(yp ngx one dur)
+for ((r = 1; r <= RUNS; r++)); do
+  R_LAST=$((r == RUNS))
+  printf '   run %d' "$r"
+  for ((k = 0; k < ${#KINDS[@]}; k++)); do
+    measure_upload "${KINDS[(r - 1 + k) % ${#KINDS[@]}]}" "$r"
+  done
+  echo
 done
 echo
 
