@@ -54,6 +54,7 @@
     X(IS_A_FOLDER,         409, "is_a_folder",         "That is a folder")             \
     X(OFFSET_MISMATCH,     409, "offset_mismatch",     "The chunk does not start where the upload stands") \
     X(NO_CHALLENGE,        409, "no_challenge",        "No challenge is pending; send the bytes") \
+    X(REQUEST_IN_PROGRESS, 409, "request_in_progress", "A request with this Idempotency-Key is still running; retry") \
     X(CURSOR_EXPIRED,      410, "cursor_expired",      "The change feed no longer reaches that cursor") \
     X(LENGTH_REQUIRED,     411, "length_required",     "Send a Content-Length")        \
     X(PRECONDITION_FAILED, 412, "precondition_failed", "The precondition does not hold") \
@@ -61,6 +62,7 @@
     X(URI_TOO_LONG,        414, "uri_too_long",        "The request line is too long") \
     X(RANGE_NOT_SATISFIABLE, 416, "range_not_satisfiable", "The range lies outside the file") \
     X(HASH_MISMATCH,       422, "hash_mismatch",       "The content does not match its SHA-256") \
+    X(IDEMPOTENCY_KEY_REUSED, 422, "idempotency_key_reused", "This Idempotency-Key was used for another request") \
     X(RATE_LIMITED,        429, "rate_limited",        "Too many requests")            \
     X(HEADERS_TOO_LARGE,   431, "headers_too_large",   "The request headers are too large") \
     X(INTERNAL,            500, "internal",            "The server failed")            \

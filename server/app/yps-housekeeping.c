@@ -57,11 +57,20 @@ yps_chore_changes(yps_server_t *srv, int64_t now, int64_t *done)
     return srv->meta->ops->changes_prune(srv->meta, now - srv->change_retention, done);
 }
 
+/* Answers kept for Idempotency-Keys: a client retries within minutes, and
+ * a key past its retention is forgotten at its next use anyway. */
+static yp_status_t
+yps_chore_idempotency(yps_server_t *srv, int64_t now, int64_t *done)
+{
+    return srv->meta->ops->idem_prune(srv->meta, now - srv->idempotency_ttl, done);
+}
+
 static const yps_chore_t yps_chores[] = {
     { "expired sessions ended", yps_chore_sessions },
     { "stale rate limiter entries removed", yps_chore_limits },
     { "expired uploads removed", yps_chore_uploads },
     { "change log entries past retention forgotten", yps_chore_changes },
+    { "idempotency keys past retention forgotten", yps_chore_idempotency },
 };
 
 int

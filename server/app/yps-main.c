@@ -68,7 +68,7 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
     gint64 upload_ttl = 24 * 3600, token_ttl = 30 * 24 * 3600, budget = 60;
     gint64 retention = 90 * 24 * 3600, proof_rate = 256;
     gint proof_slots = -1;
-    gint64 housekeeping = 60;
+    gint64 housekeeping = 60, idem_ttl = 24 * 3600, idem_takeover = 900;
     g_autofree char *quota = NULL, *instant_min = NULL, *max_chunk = NULL;
     GOptionEntry entries[] = {
         { "data", 'd', 0, G_OPTION_ARG_FILENAME, &opt->data_dir, "Data folder", "DIR" },
@@ -102,6 +102,12 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
           "Set USER's quota (SIZE, or 'default') and exit", "USER=SIZE" },
         { "housekeeping-interval", 0, 0, G_OPTION_ARG_INT64, &housekeeping,
           "Seconds between pruning expired sessions and the like (default 60)", "S" },
+        { "idempotency-ttl", 0, 0, G_OPTION_ARG_INT64, &idem_ttl,
+          "Seconds the answer to an Idempotency-Key is kept for its repeats (default 24 h)",
+          "S" },
+        { "idempotency-takeover", 0, 0, G_OPTION_ARG_INT64, &idem_takeover,
+          "Seconds after which a repeat may run a keyed request that never answered, its "
+          "worker gone (default 900, the longest nginx waits for an answer)", "S" },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- Yunpan FastCGI application");
@@ -133,9 +139,10 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
                 "--instant-proof-rate >= 1; --proof-slots 1..1024\n");
         return false;
     }
-    if (housekeeping < 1 || !yps_guard_config_finish(&opt->guard, opt->workers, &error)) {
-        fprintf(stderr, "yunpan-server: %s\n",
-                error ? error->message : "--housekeeping-interval >= 1");
+    if (housekeeping < 1 || idem_ttl < 1 || idem_takeover < 1
+        || !yps_guard_config_finish(&opt->guard, opt->workers, &error)) {
+        fprintf(stderr, "yunpan-server: %s\n", error ? error->message
+                : "--housekeeping-interval, --idempotency-ttl and --idempotency-takeover >= 1");
         return false;
     }
     opt->upload_ttl = upload_ttl;
@@ -145,6 +152,8 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
     opt->proof_rate = proof_rate << 20;
     opt->proof_slots = proof_slots > 0 ? proof_slots : MAX(1, opt->workers / 4);
     opt->housekeeping_interval = housekeeping;
+    opt->idempotency_ttl = idem_ttl;
+    opt->idempotency_takeover = idem_takeover;
     /* a sign-in vouches for its address as long as its session lasts */
     opt->guard.trust_ttl = token_ttl;
     return true;

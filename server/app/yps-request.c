@@ -157,6 +157,8 @@ yps_read_json_body(yps_req_t *r)
         return yps_fail(r, YP_STATUS_INVALID_JSON, "The body must be a JSON object");
     }
     r->body = json_node_get_object(root);
+    r->body_text = g_steal_pointer(&buf);
+    r->body_len = (size_t) len;
     return YP_STATUS_OK;
 }
 
@@ -263,26 +265,32 @@ yps_error_object(yps_req_t *r, yp_status_t status)
     return outer;
 }
 
-void
-yps_respond(yps_req_t *r, yp_status_t status)
+char *
+yps_reply_text(yps_req_t *r, yp_status_t status, int *http)
 {
-    g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
-    g_autofree char *body = NULL;
+    g_autoptr(JsonNode) root = NULL;
+
+    *http = status == YP_STATUS_OK ? (r->http_status ? r->http_status : 200)
+                                   : yp_status_http(status);
+    if (status == YP_STATUS_OK && r->no_body) {
+        return NULL;
+    }
+    root = json_node_new(JSON_NODE_OBJECT);
+    if (status != YP_STATUS_OK) {
+        json_node_take_object(root, yps_error_object(r, status));
+    } else {
+        json_node_set_object(root, r->reply ? r->reply : yps_reply(r, *http));
+    }
+    return json_to_string(root, FALSE);
+}
+
+void
+yps_respond_text(yps_req_t *r, yp_status_t status, int http, const char *body)
+{
+    size_t body_len = body ? strlen(body) : 0;
     char head[256];
-    size_t body_len = 0;
-    int http = status == YP_STATUS_OK ? (r->http_status ? r->http_status : 200)
-                                      : yp_status_http(status);
     int n;
 
-    if (status != YP_STATUS_OK || !r->no_body) {
-        if (status != YP_STATUS_OK) {
-            json_node_take_object(root, yps_error_object(r, status));
-        } else {
-            json_node_set_object(root, r->reply ? r->reply : yps_reply(r, http));
-        }
-        body = json_to_string(root, FALSE);
-        body_len = strlen(body);
-    }
     /* JSON answers are per-user and never cached; downloads set their own */
     n = snprintf(head, sizeof(head), "Status: %d\r\n%s", http,
                  body ? "Content-Type: application/json\r\nCache-Control: no-store\r\n" : "");
@@ -306,6 +314,15 @@ yps_respond(yps_req_t *r, yp_status_t status)
         yps_put(r, body, body_len);
         yps_put(r, "\n", 1);
     }
+}
+
+void
+yps_respond(yps_req_t *r, yp_status_t status)
+{
+    int http = 0;
+    g_autofree char *body = yps_reply_text(r, status, &http);
+
+    yps_respond_text(r, status, http, body);
 }
 
 typedef struct {
@@ -340,6 +357,8 @@ yps_req_clear(yps_req_t *r)
 {
     g_clear_pointer(&r->query, g_hash_table_unref);
     g_clear_object(&r->parser);
+    g_free(r->body_text);
+    yps_idem_answer_clear(&r->replay);
     g_clear_pointer(&r->reply, json_object_unref);
     g_clear_pointer(&r->error_extra, json_object_unref);
     if (r->headers) {

@@ -36,6 +36,8 @@ typedef struct {
     int64_t       instant_budget;   /* cross-user challenges per account and hour; 0: none */
     int64_t       change_retention; /* seconds the change log keeps an entry */
     int64_t       proof_rate;       /* bytes a second: how late a wrong proof is answered */
+    int64_t       idempotency_ttl;  /* seconds an Idempotency-Key's answer is kept */
+    int64_t       idempotency_takeover; /* seconds before an unanswered key may be retried */
     yps_hash_slots_t proof_slots;   /* bounds the proofs checked at once */
     yps_meta_t   *meta;
     yps_blob_t   *blob;
@@ -54,12 +56,19 @@ typedef struct {
     GHashTable   *query;
     JsonParser   *parser;
     JsonObject   *body;
+    char         *body_text;    /* the JSON body as it came, for its fingerprint */
+    size_t        body_len;
 
     /* the caller, for authenticated routes */
     int64_t       user_id;
     char         *username;
     int64_t       token_expires;
     uint8_t       token_hash[32];
+
+    /* the Idempotency-Key this request holds (key "" when none), and the
+     * answer kept for it when it is a repeat (replay.http 0 when not) */
+    yps_idem_t    idem;
+    yps_idem_answer_t replay;
 
     /* the reply */
     int           http_status;
@@ -100,7 +109,16 @@ yp_status_t yps_read_json_body(yps_req_t *r);
 void        yps_defer(yps_req_t *r, yps_deferred_fn_t fn, void *data);
 void        yps_run_deferred(yps_server_t *srv);
 
-/* Writes the reply for STATUS to the FastCGI stream. */
+/* The JSON text of the reply for STATUS, NULL when it has no body; *HTTP
+ * gets its HTTP status. */
+char       *yps_reply_text(yps_req_t *r, yp_status_t status, int *http);
+
+/* Writes a reply of status HTTP with BODY (JSON text, or NULL) to the
+ * FastCGI stream. STATUS chooses the headers that go with it: r->headers
+ * on success, Retry-After on an error that says when to come back. */
+void        yps_respond_text(yps_req_t *r, yp_status_t status, int http, const char *body);
+
+/* Writes the reply for STATUS: yps_reply_text, then yps_respond_text. */
 void        yps_respond(yps_req_t *r, yp_status_t status);
 
 void        yps_req_clear(yps_req_t *r);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "yps-handlers.h"
+#include "yps-idempotency.h"
 #include "yps-router.h"
 
 enum {
@@ -9,6 +10,8 @@ enum {
     YPS_ROUTE_JSON     = 1 << 1,    /* the body is a JSON object */
     YPS_ROUTE_INTERNAL = 1 << 2,    /* reachable only through nginx's internal location */
     YPS_ROUTE_READ     = 1 << 3,    /* reads only: runs in one metadata snapshot */
+    YPS_ROUTE_KEYED    = 1 << 4,    /* a change that takes an Idempotency-Key */
+    YPS_ROUTE_SECRET   = 1 << 5,    /* the body holds passwords (yps-idempotency.h) */
 };
 
 typedef struct {
@@ -24,21 +27,24 @@ static const yps_route_t yps_routes[] = {
     { "GET",    API "/health",             yps_handle_health,        YPS_ROUTE_PUBLIC },
     { "POST",   API "/account/register",   yps_handle_register,      YPS_ROUTE_PUBLIC | YPS_ROUTE_JSON },
     { "POST",   API "/account/login",      yps_handle_login,         YPS_ROUTE_PUBLIC | YPS_ROUTE_JSON },
+    /* no key: a repeat's token is revoked, and its 401 says the sign-out held */
     { "POST",   API "/account/logout",     yps_handle_logout,        0 },
     { "POST",   API "/account/logout-all", yps_handle_logout_all,    0 },
-    { "POST",   API "/account/password",   yps_handle_password,      YPS_ROUTE_JSON },
+    { "POST",   API "/account/password",   yps_handle_password,
+      YPS_ROUTE_JSON | YPS_ROUTE_KEYED | YPS_ROUTE_SECRET },
     { "GET",    API "/account/whoami",     yps_handle_whoami,        YPS_ROUTE_READ },
     { "GET",    API "/files/list",         yps_handle_list,          YPS_ROUTE_READ },
     { "GET",    API "/files/stat",         yps_handle_stat,          YPS_ROUTE_READ },
-    { "POST",   API "/files/mkdir",        yps_handle_mkdir,         YPS_ROUTE_JSON },
-    { "POST",   API "/files/move",         yps_handle_move,          YPS_ROUTE_JSON },
-    { "POST",   API "/files/delete",       yps_handle_delete,        YPS_ROUTE_JSON },
+    { "POST",   API "/files/mkdir",        yps_handle_mkdir,         YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
+    { "POST",   API "/files/move",         yps_handle_move,          YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
+    { "POST",   API "/files/delete",       yps_handle_delete,        YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
     { "GET",    API "/files/download",     yps_handle_download,      0 },
-    { "POST",   API "/uploads",            yps_handle_upload_start,  YPS_ROUTE_JSON },
+    { "POST",   API "/uploads",            yps_handle_upload_start,  YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
     { "GET",    API "/uploads/*",          yps_handle_upload_get,    YPS_ROUTE_READ },
+    /* a chunk is applied once by its offset's compare-and-set: no key */
     { "PUT",    API "/uploads/*",          yps_handle_upload_put,    0 },
-    { "DELETE", API "/uploads/*",          yps_handle_upload_delete, 0 },
-    { "POST",   API "/uploads/*/proof",    yps_handle_upload_proof,  YPS_ROUTE_JSON },
+    { "DELETE", API "/uploads/*",          yps_handle_upload_delete, YPS_ROUTE_KEYED },
+    { "POST",   API "/uploads/*/proof",    yps_handle_upload_proof,  YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
     { "GET",    API "/changes",            yps_handle_changes,       YPS_ROUTE_READ },
     /* authenticates by itself: it answers nchan, not a client */
     { "GET",    "/_auth/events",           yps_handle_events_auth,   YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
@@ -126,10 +132,26 @@ yps_prepare(yps_req_t *r, const yps_route_t *route)
     if (!(route->flags & YPS_ROUTE_PUBLIC) && (st = yps_authenticate(r)) != YP_STATUS_OK) {
         return st;
     }
-    if (route->flags & YPS_ROUTE_JSON) {
-        return yps_read_json_body(r);
+    if ((route->flags & YPS_ROUTE_JSON) && (st = yps_read_json_body(r)) != YP_STATUS_OK) {
+        return st;
+    }
+    if (route->flags & YPS_ROUTE_KEYED) {
+        return yps_idempotency_begin(r, route->flags & YPS_ROUTE_SECRET);
     }
     return YP_STATUS_OK;
+}
+
+/* Replies with STATUS, keeping the answer for the request's Idempotency-Key
+ * (if it holds one) first: a repeat sent the moment this answer arrives
+ * finds it. */
+static void
+yps_answer(yps_req_t *r, yp_status_t st)
+{
+    int http = 0;
+    g_autofree char *body = yps_reply_text(r, st, &http);
+
+    yps_idempotency_end(r, http, body);
+    yps_respond_text(r, st, http, body);
 }
 
 void
@@ -148,7 +170,7 @@ yps_dispatch(yps_server_t *srv, FCGX_Request *fcgi)
         bool snapshot = (route->flags & YPS_ROUTE_READ)
                         && srv->meta->ops->snapshot_begin(srv->meta) == YP_STATUS_OK;
 
-        if ((st = yps_prepare(&r, route)) == YP_STATUS_OK) {
+        if ((st = yps_prepare(&r, route)) == YP_STATUS_OK && r.replay.http == 0) {
             r.arg = arg;
             st = route->handler(&r);
         }
@@ -161,6 +183,10 @@ yps_dispatch(yps_server_t *srv, FCGX_Request *fcgi)
         /* the details stay in the log */
         r.message[0] = '\0';
     }
-    yps_respond(&r, st);
+    if (r.replay.http != 0) {
+        yps_idempotency_replay(&r);
+    } else {
+        yps_answer(&r, st);
+    }
     yps_req_clear(&r);
 }

@@ -39,6 +39,8 @@ yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
     srv->change_retention = opt->change_retention;
     srv->proof_rate = opt->proof_rate;
     srv->max_chunk = opt->max_chunk;
+    srv->idempotency_ttl = opt->idempotency_ttl;
+    srv->idempotency_takeover = opt->idempotency_takeover;
     srv->proof_slots.held = -1;
     if (g_mkdir_with_parents(srv->uploads_dir, 0700) != 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",

@@ -34,6 +34,8 @@ typedef struct {
     char   *user;               /* started as root: the user to become */
     yps_guard_config_t guard;   /* sign-in limits, hashing slots, password strength */
     int64_t housekeeping_interval;  /* seconds between the master's chores */
+    int64_t idempotency_ttl;        /* seconds an Idempotency-Key's answer is kept */
+    int64_t idempotency_takeover;   /* seconds until an unanswered key may be taken over */
 } yps_options_t;
 
 /* Fills SRV from OPT and opens its metadata and blob stores under

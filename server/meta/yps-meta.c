@@ -39,3 +39,10 @@ yps_change_free(yps_change_t *change)
     g_free(change->old_path);
     g_free(change);
 }
+
+void
+yps_idem_answer_clear(yps_idem_answer_t *answer)
+{
+    g_clear_pointer(&answer->body, g_free);
+    answer->http = 0;
+}

@@ -8,7 +8,7 @@
  * handler. Every operation is authorized by the user id it is given: a node
  * of another user is reported as NOT_FOUND. Mutations append to the user's
  * change log in the same transaction and return the new cursor as the
- * node's version.
+ * node's version. Idempotency keys and their answers live here too.
  */
 #ifndef YPS_META_H
 #define YPS_META_H
@@ -100,6 +100,27 @@ typedef struct {
     int64_t reserved;   /* declared bytes of its uploads in progress */
     int64_t quota;      /* the account's own quota, -1: the server's default */
 } yps_usage_t;
+
+/*
+ * One use of an Idempotency-Key: the caller's key, the request it was sent
+ * with, and the reservation this request holds on it. Keys belong to one
+ * user; OWNER tells this request's reservation from a later one's that took
+ * it over, so that a request outlived by its reservation stores nothing.
+ */
+typedef struct {
+    int64_t  user_id;
+    char     key[65];
+    uint8_t  fingerprint[32];   /* SHA-256 of method, path, query and the body's digest */
+    int64_t  owner;             /* random per reservation */
+} yps_idem_t;
+
+/* The answer kept for a key: what a repeat of its request is given. */
+typedef struct {
+    int      http;          /* 0: none (the request runs) */
+    char    *body;          /* JSON text, NULL when the answer had none */
+} yps_idem_answer_t;
+
+void yps_idem_answer_clear(yps_idem_answer_t *answer);
 
 typedef struct yps_meta_s yps_meta_t;
 
@@ -210,6 +231,27 @@ typedef struct {
                            GPtrArray *changes, bool *has_more, int64_t *latest);
     /* Forgets the entries recorded before BEFORE (a time). */
     yp_status_t (*changes_prune)(yps_meta_t *meta, int64_t before, int64_t *removed);
+
+    /* idempotency keys: each is reserved in a transaction of its own before
+     * its request runs, and its answer stored after, so a request whose
+     * worker died is known by a reservation that never got an answer.
+     * Reserves IDEM's key as of NOW: OK with ANSWER->http 0 when the request
+     * is to run (the key is new, was reserved before FORGET_BEFORE, or its
+     * reservation was made before STALE_BEFORE without an answer, which is
+     * then taken over); OK with ANSWER filled when the same request was
+     * answered; IDEMPOTENCY_KEY_REUSED when the key came with another
+     * fingerprint; REQUEST_IN_PROGRESS while the reservation is younger. */
+    yp_status_t (*idem_reserve)(yps_meta_t *meta, const yps_idem_t *idem, int64_t now,
+                                int64_t forget_before, int64_t stale_before,
+                                yps_idem_answer_t *answer);
+    /* Keeps HTTP and BODY (may be NULL) as the answer of IDEM's reservation;
+     * NOT_FOUND when that reservation is no longer IDEM's. */
+    yp_status_t (*idem_answer)(yps_meta_t *meta, const yps_idem_t *idem, int http,
+                               const char *body);
+    /* Gives IDEM's reservation back, when its request must run again. */
+    yp_status_t (*idem_release)(yps_meta_t *meta, const yps_idem_t *idem);
+    /* Forgets the keys reserved before BEFORE (a time). */
+    yp_status_t (*idem_prune)(yps_meta_t *meta, int64_t before, int64_t *removed);
 } yps_meta_ops_t;
 
 struct yps_meta_s {

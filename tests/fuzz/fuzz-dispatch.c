@@ -10,7 +10,7 @@
  *     METHOD \0 URI \0 QUERY \0 AUTHORIZATION \0 PARAMS \0 BODY
  *
  * PARAMS are extra FastCGI parameters, one NAME=value per line (HTTP_RANGE,
- * YP_INTERNAL, YP_ORIGINAL_URI, ...); they come first, so they can also
+ * HTTP_IDEMPOTENCY_KEY, YP_INTERNAL, YP_ORIGINAL_URI, ...); they come first, so they can also
  * override what the harness sets (CONTENT_LENGTH, REMOTE_ADDR). Inputs cannot know a session token or
  * an upload id, so markers stand for them: @TOKEN@ (in AUTHORIZATION and
  * PARAMS) is the harness user's token, @UID@ (in PARAMS) that user's id and
@@ -268,6 +268,8 @@ fuzz_options(yps_options_t *opt)
         .instant_min_size = 0,
         .instant_budget = 60,
         .housekeeping_interval = 60,
+        .idempotency_ttl = 24 * 3600,
+        .idempotency_takeover = 900,
         .change_retention = 90 * 24 * 3600,
         /* wrong proofs answered at once: the fuzzer is not timing them */
         .proof_rate = G_MAXINT64 / 2,

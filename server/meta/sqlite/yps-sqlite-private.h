@@ -95,4 +95,13 @@ yp_status_t yps_sqlite_changes_prune(yps_meta_t *meta, int64_t before, int64_t *
 yp_status_t yps_sqlite_changes(yps_meta_t *meta, int64_t user_id, int64_t since, int64_t limit,
                    GPtrArray *changes, bool *has_more, int64_t *latest);
 
+/* yps-sqlite-idempotency.c */
+yp_status_t yps_sqlite_idem_reserve(yps_meta_t *meta, const yps_idem_t *idem, int64_t now,
+                                    int64_t forget_before, int64_t stale_before,
+                                    yps_idem_answer_t *answer);
+yp_status_t yps_sqlite_idem_answer(yps_meta_t *meta, const yps_idem_t *idem, int http,
+                                   const char *body);
+yp_status_t yps_sqlite_idem_release(yps_meta_t *meta, const yps_idem_t *idem);
+yp_status_t yps_sqlite_idem_prune(yps_meta_t *meta, int64_t before, int64_t *removed);
+
 #endif

@@ -126,6 +126,20 @@ static const char *const yps_migrations[] = {
     /* 4: the running SHA-256 of an upload's acknowledged bytes (NULL: none
      * yet, or an upload begun before; the server then hashes what it has). */
     "ALTER TABLE uploads ADD COLUMN hash_state BLOB;",
+
+    /* 5: Idempotency-Keys, with the answer kept for a repeat (status NULL:
+     * reserved, the request has not answered). A rowid table: an answer may
+     * be kilobytes, too large a row for WITHOUT ROWID. */
+    "CREATE TABLE idempotency ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  key TEXT NOT NULL,"
+    "  fingerprint BLOB NOT NULL,"
+    "  owner INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  status INTEGER,"
+    "  body TEXT,"
+    "  PRIMARY KEY (user_id, key));"
+    "CREATE INDEX idempotency_created ON idempotency(created);",
 };
 
 bool
@@ -570,6 +584,10 @@ static const yps_meta_ops_t yps_sqlite_ops = {
     .upload_ids = yps_sqlite_upload_ids,
     .changes = yps_sqlite_changes,
     .changes_prune = yps_sqlite_changes_prune,
+    .idem_reserve = yps_sqlite_idem_reserve,
+    .idem_answer = yps_sqlite_idem_answer,
+    .idem_release = yps_sqlite_idem_release,
+    .idem_prune = yps_sqlite_idem_prune,
 };
 
 yps_meta_t *
