@@ -379,7 +379,11 @@ exit_status_for_error (const GError *error)
         case YP_CLIENT_ERROR_EXISTS:
           return YP_CLI_EXIT_CONFLICT;
         case YP_CLIENT_ERROR_NETWORK:
+        case YP_CLIENT_ERROR_RESOLVE:
+        case YP_CLIENT_ERROR_TLS:
         case YP_CLIENT_ERROR_SERVER:
+        case YP_CLIENT_ERROR_RATE_LIMITED:
+        case YP_CLIENT_ERROR_IN_PROGRESS:
           return YP_CLI_EXIT_NETWORK;
         case YP_CLIENT_ERROR_NO_KEYRING:
           return YP_CLI_EXIT_NO_KEYRING;
@@ -389,6 +393,7 @@ exit_status_for_error (const GError *error)
         case YP_CLIENT_ERROR_QUOTA:
         case YP_CLIENT_ERROR_HASH_MISMATCH:
         case YP_CLIENT_ERROR_CHANGED:
+        case YP_CLIENT_ERROR_CURSOR_EXPIRED:
         default:
           return YP_CLI_EXIT_FAILED;
         }

@@ -121,6 +121,16 @@ gboolean    yp_client_login_sync     (YpClient             *self,
 gboolean    yp_client_logout_sync    (YpClient             *self,
                                       GCancellable         *cancellable,
                                       GError              **error);
+/* Ends every session of the user, this one included. */
+gboolean    yp_client_logout_all_sync (YpClient            *self,
+                                       GCancellable        *cancellable,
+                                       GError             **error);
+/* Every other session of the user ends; this one stays. */
+gboolean    yp_client_change_password_sync (YpClient       *self,
+                                            const char     *old_password,
+                                            const char     *new_password,
+                                            GCancellable   *cancellable,
+                                            GError        **error);
 /* Checks the token and learns the username, user id and newest cursor. */
 gboolean    yp_client_whoami_sync    (YpClient             *self,
                                       gint64               *cursor,
@@ -196,6 +206,22 @@ void        yp_client_logout_async   (YpClient             *self,
 gboolean    yp_client_logout_finish  (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
+void        yp_client_logout_all_async (YpClient           *self,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+gboolean    yp_client_logout_all_finish (YpClient          *self,
+                                         GAsyncResult      *result,
+                                         GError           **error);
+void        yp_client_change_password_async (YpClient      *self,
+                                             const char    *old_password,
+                                             const char    *new_password,
+                                             GCancellable  *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer       user_data);
+gboolean    yp_client_change_password_finish (YpClient     *self,
+                                              GAsyncResult *result,
+                                              GError      **error);
 void        yp_client_whoami_async   (YpClient             *self,
                                       GCancellable         *cancellable,
                                       GAsyncReadyCallback   callback,

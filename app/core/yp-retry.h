@@ -30,4 +30,22 @@ gboolean yp_retry_policy_should_retry (const YpRetryPolicy *policy,
                                        guint                attempt,
                                        const GError        *error);
 
+/* The longest Retry-After that is waited for; a longer one ends the call. */
+#define YP_RETRY_AFTER_MAX_S 60
+
+/* Whether to try again after ERROR a request that has been tried ATTEMPT
+ * times. REPEATABLE: sending it twice does no harm (a read, a chunk placed
+ * by offset, a change carrying an Idempotency-Key); other requests are only
+ * tried again after an answer that says nothing was done. */
+gboolean yp_retry_policy_should_retry_request (const YpRetryPolicy *policy,
+                                               guint                attempt,
+                                               const GError        *error,
+                                               gboolean             repeatable);
+/* The wait before the next try: the backoff, or the server's Retry-After
+ * when that is longer. */
+guint    yp_retry_policy_delay_for_error      (const YpRetryPolicy *policy,
+                                               guint                attempt,
+                                               const GError        *error,
+                                               GRand               *rand);
+
 G_END_DECLS

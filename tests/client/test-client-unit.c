@@ -11,6 +11,7 @@
 
 #include "yp-chunk-sizer.h"
 #include "yp-client-error.h"
+#include "yp-client-private.h"
 #include "yp-file-range-stream.h"
 #include "yp-hash.h"
 #include "yp-hasher.h"
@@ -290,6 +291,176 @@ test_file_range_stream (void)
   g_unlink (path);
 }
 
+/* ------------------------------------------------------------------------
+ * The request layer: errors that keep the protocol's code, retries
+ * ------------------------------------------------------------------------ */
+
+/* Every code of the protocol's table reaches the caller, and the codes a
+ * caller must tell apart do not fall back to the HTTP status. */
+static void
+test_error_keeps_protocol_code (void)
+{
+  for (yp_status_t status = YP_STATUS_BAD_REQUEST; status < YP_STATUS_COUNT; status++)
+    {
+      g_autoptr(GError) error = yp_client_error_new_from_server ((guint) yp_status_http (status),
+                                                                 status, 0, -1, -1, -1, -1,
+                                                                 yp_status_message (status));
+      g_autoptr(GError) copy = g_error_copy (error);
+
+      g_assert_cmpint (yp_client_error_get_status (error), ==, status);
+      g_assert_cmpint (yp_client_error_get_status (copy), ==, status);
+      g_assert_cmpuint (yp_client_error_get_http_status (copy), ==, yp_status_http (status));
+    }
+
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_CURSOR_EXPIRED, 410), ==,
+                   YP_CLIENT_ERROR_CURSOR_EXPIRED);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_RATE_LIMITED, 429), ==,
+                   YP_CLIENT_ERROR_RATE_LIMITED);
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_REQUEST_IN_PROGRESS, 409), ==,
+                   YP_CLIENT_ERROR_IN_PROGRESS);
+  /* a client bug, not a malformed request the user could fix */
+  g_assert_cmpint (yp_client_error_from_status (YP_STATUS_IDEMPOTENCY_KEY_REUSED, 422), ==,
+                   YP_CLIENT_ERROR_FAILED);
+
+  /* an error made here, not by the server, has no protocol code */
+  {
+    g_autoptr(GError) local = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED, "x");
+    g_autoptr(GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+
+    g_assert_cmpint (yp_client_error_get_status (local), ==, YP_STATUS_COUNT);
+    g_assert_cmpint (yp_client_error_get_status (io), ==, YP_STATUS_COUNT);
+    g_assert_false (yp_client_error_get_version (io, NULL));
+  }
+}
+
+static void
+test_error_members (void)
+{
+  g_autoptr(GError) conflict = yp_client_error_new_from_server (409, YP_STATUS_CONFLICT, 0,
+                                                                17, -1, -1, -1, "changed");
+  g_autoptr(GError) offset = yp_client_error_new_from_server (409, YP_STATUS_OFFSET_MISMATCH,
+                                                              0, -1, 4096, -1, -1, "offset");
+  g_autoptr(GError) quota = yp_client_error_new_from_server (507, YP_STATUS_QUOTA_EXCEEDED, 0,
+                                                             -1, -1, 90, 100, "full");
+  g_autoptr(GError) copy = g_error_copy (quota);
+  gint64 value = 0, used = 0, total = 0;
+
+  g_assert_true (yp_client_error_get_version (conflict, &value));
+  g_assert_cmpint (value, ==, 17);
+  g_assert_false (yp_client_error_get_offset (conflict, &value));
+  g_assert_true (yp_client_error_get_offset (offset, &value));
+  g_assert_cmpint (value, ==, 4096);
+  g_assert_true (yp_client_error_get_quota (copy, &used, &total));
+  g_assert_cmpint (used, ==, 90);
+  g_assert_cmpint (total, ==, 100);
+  g_assert_false (yp_client_error_get_quota (conflict, &used, &total));
+}
+
+/* Only what is safe to send twice is sent twice after a lost answer; the
+ * answers that say nothing was done may be retried for any request. */
+static void
+test_retry_request (void)
+{
+  YpRetryPolicy policy = { 5, 100, 1000 };
+  g_autoptr(GError) network = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_NETWORK, "x");
+  g_autoptr(GError) tls = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_TLS, "x");
+  g_autoptr(GError) unavailable = yp_client_error_new_from_server (503, YP_STATUS_UNAVAILABLE, 0,
+                                                                   -1, -1, -1, -1, "x");
+  g_autoptr(GError) gateway = yp_client_error_new_from_server (504, YP_STATUS_COUNT, 0,
+                                                               -1, -1, -1, -1, "x");
+  g_autoptr(GError) limited = yp_client_error_new_from_server (429, YP_STATUS_RATE_LIMITED, 3,
+                                                               -1, -1, -1, -1, "x");
+  g_autoptr(GError) running = yp_client_error_new_from_server (409, YP_STATUS_REQUEST_IN_PROGRESS,
+                                                               1, -1, -1, -1, -1, "x");
+  g_autoptr(GError) reused = yp_client_error_new_from_server (422,
+                                                              YP_STATUS_IDEMPOTENCY_KEY_REUSED,
+                                                              0, -1, -1, -1, -1, "x");
+  g_autoptr(GError) far = yp_client_error_new_from_server (429, YP_STATUS_RATE_LIMITED,
+                                                           YP_RETRY_AFTER_MAX_S + 1,
+                                                           -1, -1, -1, -1, "x");
+
+  g_assert_true (yp_retry_policy_should_retry_request (&policy, 1, network, TRUE));
+  g_assert_false (yp_retry_policy_should_retry_request (&policy, 1, network, FALSE));
+  g_assert_false (yp_retry_policy_should_retry_request (&policy, 1, tls, TRUE));
+  g_assert_true (yp_retry_policy_should_retry_request (&policy, 1, unavailable, FALSE));
+  g_assert_true (yp_retry_policy_should_retry_request (&policy, 1, gateway, TRUE));
+  g_assert_false (yp_retry_policy_should_retry_request (&policy, 1, gateway, FALSE));
+  g_assert_true (yp_retry_policy_should_retry_request (&policy, 1, limited, FALSE));
+  g_assert_true (yp_retry_policy_should_retry_request (&policy, 1, running, TRUE));
+  g_assert_false (yp_retry_policy_should_retry_request (&policy, 1, reused, TRUE));
+  g_assert_false (yp_retry_policy_should_retry_request (&policy, 1, far, TRUE));
+  g_assert_false (yp_retry_policy_should_retry_request (&policy, 5, limited, TRUE));
+
+  /* Retry-After wins over a shorter backoff */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_assert_cmpuint (yp_retry_policy_delay_for_error (&policy, 1, limited, NULL), ==, 3000);
+      g_assert_cmpuint (yp_retry_policy_delay_for_error (&policy, 1, network, NULL), <=, 100);
+    }
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  guint         delay_ms;
+} CancelLater;
+
+static gpointer
+cancel_later (gpointer data)
+{
+  CancelLater *later = data;
+
+  g_usleep (later->delay_ms * G_TIME_SPAN_MILLISECOND);
+  g_cancellable_cancel (later->cancellable);
+  return NULL;
+}
+
+/* A retry's wait ends when its cancellable fires, from any thread. */
+static void
+test_sleep_cancellable (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  CancelLater later = { cancellable, 50 };
+  GThread *thread;
+  gint64 start;
+
+  g_assert_true (_yp_sleep_cancellable (20, NULL, &error));
+  g_assert_no_error (error);
+
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel-later", cancel_later, &later);
+  g_assert_false (_yp_sleep_cancellable (10000, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_TIME_SPAN_SECOND);
+  g_thread_join (thread);
+
+  /* already cancelled: no wait at all */
+  g_clear_error (&error);
+  start = g_get_monotonic_time ();
+  g_assert_false (_yp_sleep_cancellable (10000, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_TIME_SPAN_SECOND);
+}
+
+/* Keys are what the server accepts (1 to 64 of A-Z a-z 0-9 - _) and differ. */
+static void
+test_idempotency_key (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      char *key = _yp_idempotency_key_new ();
+
+      g_assert_cmpuint (strlen (key), >=, 16);
+      g_assert_cmpuint (strlen (key), <=, 64);
+      for (const char *c = key; *c; c++)
+        g_assert_true (g_ascii_isalnum (*c) || *c == '-' || *c == '_');
+      g_assert_true (g_hash_table_add (seen, key));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -297,6 +468,11 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/yunpan/client/errors/mapping", test_error_mapping);
   g_test_add_func ("/yunpan/client/retry/policy", test_retry_policy);
+  g_test_add_func ("/yunpan/client/errors/protocol-code", test_error_keeps_protocol_code);
+  g_test_add_func ("/yunpan/client/errors/members", test_error_members);
+  g_test_add_func ("/yunpan/client/retry/request", test_retry_request);
+  g_test_add_func ("/yunpan/client/retry/sleep-cancellable", test_sleep_cancellable);
+  g_test_add_func ("/yunpan/client/request/idempotency-key", test_idempotency_key);
   g_test_add_func ("/yunpan/client/hash/vectors", test_hash_vectors);
   g_test_add_func ("/yunpan/client/hash/async", test_hasher_async);
   g_test_add_func ("/yunpan/client/hash/proof-beyond-4gib", test_proof_beyond_4gib);
