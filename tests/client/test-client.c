@@ -1209,7 +1209,7 @@ test_request_move_answer_lost (Fixture       *f,
   g_assert_cmpint (g_atomic_int_get (&proxy->lost), ==, 1);
 
   /* both tries reached the server, and the second changed nothing */
-  moves = yp_test_server_log_lines (f->server, "/files/move");
+  moves = yp_test_server_wait_log_lines (f->server, "/files/move", 2);
   g_assert_cmpuint (moves->len, ==, 2);
   changes = yp_client_changes_sync (f->client, 0, 0, NULL, &error);
   g_assert_no_error (error);
@@ -1458,7 +1458,7 @@ test_request_rate_limited_retried (Fixture       *f,
   g_assert_cmpint (g_get_monotonic_time () - start, >=, G_TIME_SPAN_SECOND);
   g_thread_join (thread);
 
-  tries = yp_test_server_log_lines (f->server, api_path);
+  tries = yp_test_server_wait_log_lines (f->server, api_path, 2);
   g_assert_cmpuint (tries->len, >=, 2);   /* the 429 and the retry */
   for (guint i = 0; i < G_N_ELEMENTS (held); i++)
     {
@@ -1518,7 +1518,7 @@ test_request_password_answer_lost (Fixture       *f,
                                                  NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_atomic_int_get (&proxy->lost), ==, 1);
-  tries = yp_test_server_log_lines (f->server, "/account/password");
+  tries = yp_test_server_wait_log_lines (f->server, "/account/password", 2);
   g_assert_cmpuint (tries->len, ==, 2);
 
   g_assert_false (yp_client_login_sync (other, "alice", PASSWORD, NULL, &error));

@@ -158,6 +158,23 @@ yp_test_server_log_lines (YpTestServer *server,
   return found;
 }
 
+GPtrArray *
+yp_test_server_wait_log_lines (YpTestServer *server,
+                               const char   *needle,
+                               guint         count)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  GPtrArray *found = yp_test_server_log_lines (server, needle);
+
+  while (found->len < count && g_get_monotonic_time () < deadline)
+    {
+      g_ptr_array_unref (found);
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+      found = yp_test_server_log_lines (server, needle);
+    }
+  return found;
+}
+
 static GArray *
 child_pids (GPid parent)
 {

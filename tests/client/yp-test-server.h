@@ -28,6 +28,12 @@ guint64       yp_test_server_request_bytes (YpTestServer *server,
 /* The access log's lines whose request line contains NEEDLE, oldest first. */
 GPtrArray    *yp_test_server_log_lines (YpTestServer *server,
                                         const char   *needle);
+/* The same once at least COUNT lines match, or after 5 s: nginx logs a
+ * request after it has sent the answer, so a client that has just read
+ * the answer may look before the line is written. */
+GPtrArray    *yp_test_server_wait_log_lines (YpTestServer *server,
+                                             const char   *needle,
+                                             guint         count);
 /* SIGKILLs nginx's worker processes, as a crash or a dropped network would:
  * every connection dies at once. The master starts new ones; returns once
  * one is there. */
