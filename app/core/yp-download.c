@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -17,11 +19,13 @@
 #include "yp-transfer-private.h"
 
 /*
- * Downloads: the bytes go to a hidden file beside the target; after an
- * interruption the download resumes with an HTTP Range request from what is
- * already there. Only content whose SHA-256 matches the server's is made
- * durable (fsync) and renamed over the target, so the target is either the
- * old file or the complete new one, never a torn mix.
+ * Downloads: the bytes go to a hidden file beside the target, or in the
+ * staging folder the caller chose; after an interruption the download
+ * resumes with an HTTP Range request from what is already there. Only
+ * content whose SHA-256 matches the server's is made durable (fsync) and
+ * renamed over the target, so the target is either the old file or the
+ * complete new one, never a torn mix; and only over a target that is still
+ * what the caller expects, so a local edit made meanwhile is never lost.
  */
 
 #define DOWNLOAD_BUFFER (1024 * 1024)
@@ -36,7 +40,93 @@ typedef struct
   int           fd;
   yp_sha256_t  *hash;
   guint64       done;
+  char         *etag;
+  const YpDownloadOptions *options;
 } Download;
+
+/* The ETag of the answer the part file's bytes came from, kept with them so
+ * that a resume asks for the rest of that content only (If-Range). */
+#define PART_ETAG_XATTR "user.yunpan.etag"
+
+/* The options of a download, with the strings it owns. */
+typedef struct
+{
+  YpDownloadOptions  options;
+  char              *expected_sha256;
+  char              *staging_dir;
+} OwnedOptions;
+
+static const YpDownloadOptions default_options;
+
+static void
+owned_options_free (gpointer data)
+{
+  OwnedOptions *owned = data;
+
+  g_free (owned->expected_sha256);
+  g_free (owned->staging_dir);
+  g_free (owned);
+}
+
+static GQuark
+options_quark (void)
+{
+  return g_quark_from_static_string ("yp-download-options");
+}
+
+YpTransfer *
+yp_transfer_new_download_full (const char              *remote_path,
+                               const char              *local_path,
+                               const YpDownloadOptions *options)
+{
+  YpTransfer *self = yp_transfer_new_download (remote_path, local_path);
+  OwnedOptions *owned;
+
+  if (self == NULL || options == NULL)
+    return self;
+  owned = g_new0 (OwnedOptions, 1);
+  owned->options = *options;
+  /* the server's hashes are lower case; the caller's may not be */
+  if (options->expected_sha256 != NULL)
+    owned->expected_sha256 = g_ascii_strdown (options->expected_sha256, -1);
+  owned->staging_dir = g_strdup (options->staging_dir);
+  owned->options.expected_sha256 = owned->expected_sha256;
+  owned->options.staging_dir = owned->staging_dir;
+  g_object_set_qdata_full (G_OBJECT (self), options_quark (), owned, owned_options_free);
+  return self;
+}
+
+static const YpDownloadOptions *
+get_options (YpTransfer *transfer)
+{
+  OwnedOptions *owned = g_object_get_qdata (G_OBJECT (transfer), options_quark ());
+
+  return owned != NULL ? &owned->options : &default_options;
+}
+
+static gint64
+mtime_ns (const struct stat *st)
+{
+  return (gint64) st->st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st->st_mtim.tv_nsec;
+}
+
+gboolean
+yp_download_options_set_local_identity (YpDownloadOptions  *options,
+                                        const char         *path,
+                                        GError            **error)
+{
+  struct stat st;
+
+  g_return_val_if_fail (options != NULL && path != NULL, FALSE);
+
+  if (g_lstat (path, &st) != 0)
+    return _yp_set_io_error (error, errno, "stat", path);
+  options->target = YP_DOWNLOAD_TARGET_IDENTITY;
+  options->local_size = (guint64) st.st_size;
+  options->local_mtime_ns = mtime_ns (&st);
+  options->local_inode = (guint64) st.st_ino;
+  return TRUE;
+}
 
 static void
 download_clear (Download *dl)
@@ -45,17 +135,117 @@ download_clear (Download *dl)
     close (dl->fd);
   g_clear_pointer (&dl->hash, yp_sha256_free);
   g_clear_pointer (&dl->part_path, g_free);
+  g_clear_pointer (&dl->etag, g_free);
   g_clear_object (&dl->node);
 }
 
+/* In a staging folder many targets meet: the name comes from the whole
+ * target path, and stays short whatever its length. */
 static char *
-part_path_for (const char *target)
+part_path_for (const char *target,
+               const char *staging_dir)
 {
-  g_autofree char *dir = g_path_get_dirname (target);
-  g_autofree char *base = g_path_get_basename (target);
-  g_autofree char *hidden = g_strdup_printf (".%s.yunpan-part", base);
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *hidden = NULL;
 
+  if (staging_dir != NULL)
+    {
+      g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, target, -1);
+
+      hidden = g_strdup_printf ("%s.yunpan-part", sum);
+      return g_build_filename (staging_dir, hidden, NULL);
+    }
+  dir = g_path_get_dirname (target);
+  base = g_path_get_basename (target);
+  hidden = g_strdup_printf (".%s.yunpan-part", base);
   return g_build_filename (dir, hidden, NULL);
+}
+
+static gboolean
+set_appeared_error (const char  *target,
+                    GError     **error)
+{
+  g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_EXISTS,
+               _("“%s” appeared on this computer during the download; it was left as it is"),
+               target);
+  return FALSE;
+}
+
+/* Whether the target is still what the caller saw; checked before the
+ * download starts and again right before the rename. */
+static gboolean
+check_target (Download  *dl,
+              GError   **error)
+{
+  const char *target = yp_transfer_get_local_path (dl->transfer);
+  struct stat st;
+
+  switch (dl->options->target)
+    {
+    case YP_DOWNLOAD_TARGET_ANY:
+      return TRUE;
+    case YP_DOWNLOAD_TARGET_ABSENT:
+      if (g_lstat (target, &st) != 0 && errno == ENOENT)
+        return TRUE;
+      return set_appeared_error (target, error);
+    case YP_DOWNLOAD_TARGET_IDENTITY:
+    default:
+      if (g_lstat (target, &st) == 0
+          && (guint64) st.st_size == dl->options->local_size
+          && mtime_ns (&st) == dl->options->local_mtime_ns
+          && (guint64) st.st_ino == dl->options->local_inode)
+        return TRUE;
+      g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED,
+                   _("“%s” changed on this computer during the download; it was left as it is"),
+                   target);
+      return FALSE;
+    }
+}
+
+/* Where the target must be absent the kernel checks it in the rename
+ * itself; a file system without RENAME_NOREPLACE still refuses a link()
+ * over an existing name. */
+static gboolean
+rename_into_place (Download  *dl,
+                   GError   **error)
+{
+  const char *target = yp_transfer_get_local_path (dl->transfer);
+
+  if (dl->options->target != YP_DOWNLOAD_TARGET_ABSENT)
+    {
+      if (!check_target (dl, error))
+        return FALSE;
+      if (g_rename (dl->part_path, target) != 0)
+        return _yp_set_io_error (error, errno, "rename to", target);
+      return TRUE;
+    }
+  if (renameat2 (AT_FDCWD, dl->part_path, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
+    return TRUE;
+  if (errno == EINVAL || errno == ENOSYS)
+    {
+      if (link (dl->part_path, target) == 0)
+        {
+          (void) g_unlink (dl->part_path);
+          return TRUE;
+        }
+    }
+  if (errno == EEXIST)
+    return set_appeared_error (target, error);
+  return _yp_set_io_error (error, errno, "rename to", target);
+}
+
+static void
+sync_folder (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int dir_fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+  if (dir_fd >= 0)
+    {
+      (void) fsync (dir_fd);
+      close (dir_fd);
+    }
 }
 
 /* Restarts the hash from byte 0 and feeds it what the part file holds. */
@@ -88,6 +278,31 @@ resume_hash (Download  *dl,
     }
   _yp_transfer_set_done (dl->transfer, dl->done);
   return TRUE;
+}
+
+/* A part file without one (a file system without user attributes) is
+ * resumed unconditionally; the hash check still catches stale bytes. */
+static void
+load_part_etag (Download *dl)
+{
+  char buf[256];
+  gssize n = fgetxattr (dl->fd, PART_ETAG_XATTR, buf, sizeof buf - 1);
+
+  g_clear_pointer (&dl->etag, g_free);
+  if (n > 0)
+    dl->etag = g_strndup (buf, (gsize) n);
+}
+
+static void
+save_part_etag (Download   *dl,
+                const char *etag)
+{
+  if (etag == NULL || g_strcmp0 (etag, dl->etag) == 0)
+    return;
+  g_free (dl->etag);
+  dl->etag = g_strdup (etag);
+  if (fsetxattr (dl->fd, PART_ETAG_XATTR, etag, strlen (etag), 0) != 0)
+    g_debug ("cannot keep the ETag of %s: %s", dl->part_path, g_strerror (errno));
 }
 
 static gboolean
@@ -143,9 +358,11 @@ check_response (Download      *dl,
                        yp_transfer_get_remote_path (dl->transfer));
           return FALSE;
         }
-      /* a full answer to a range request: the server ignored the range */
-      if (status == SOUP_STATUS_OK && dl->done > 0)
-        return restart_from_zero (dl, error);
+      /* a full answer to a range request: the content changed since the
+       * part file's bytes came (If-Range), or the server ignored the range */
+      if (status == SOUP_STATUS_OK && dl->done > 0 && !restart_from_zero (dl, error))
+        return FALSE;
+      save_part_etag (dl, etag);
       return TRUE;
     }
   else
@@ -170,11 +387,18 @@ fetch (Download  *dl,
   YpRateLimiter *limiter = _yp_transfer_get_limiter (dl->transfer);
   guint64 size = (guint64) yp_node_get_size (dl->node);
 
+  /* a part file kept complete needs no bytes; the hash check at the
+   * commit decides whether it is the file */
+  if (dl->done > 0 && dl->done == size)
+    return TRUE;
   if (dl->done > 0)
     {
       g_autofree char *range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", dl->done);
 
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Range", range);
+      if (dl->etag != NULL)
+        soup_message_headers_replace (soup_message_get_request_headers (msg), "If-Range",
+                                      dl->etag);
     }
   stream = soup_session_send (_yp_client_get_session (dl->client), msg, dl->cancellable, error);
   if (stream == NULL)
@@ -219,10 +443,8 @@ commit_download (Download  *dl,
                  GError   **error)
 {
   const char *target = yp_transfer_get_local_path (dl->transfer);
-  g_autofree char *dir = g_path_get_dirname (target);
   struct timespec times[2] = { { .tv_nsec = UTIME_OMIT } };
   char actual[65];
-  int dir_fd;
 
   yp_sha256_finish_hex (dl->hash, actual);
   g_clear_pointer (&dl->hash, yp_sha256_free);
@@ -240,13 +462,48 @@ commit_download (Download  *dl,
     (void) futimens (dl->fd, times);
   if (fsync (dl->fd) != 0)
     return _yp_set_io_error (error, errno, "sync", dl->part_path);
-  if (g_rename (dl->part_path, target) != 0)
-    return _yp_set_io_error (error, errno, "rename to", target);
-  dir_fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (dir_fd >= 0)
+  if (!rename_into_place (dl, error))
+    return FALSE;
+  /* the rename is durable only once the folders holding the names are */
+  sync_folder (target);
+  if (dl->options->staging_dir != NULL)
+    sync_folder (dl->part_path);
+  return TRUE;
+}
+
+/* A complete part file needs no request, unless it holds other content
+ * than the server has now. */
+static gboolean
+check_complete_part (Download  *dl,
+                     GError   **error)
+{
+  g_autofree char *current = g_strdup_printf ("\"%s\"", yp_node_get_sha256 (dl->node));
+
+  if (dl->done == 0)
+    return TRUE;
+  load_part_etag (dl);
+  if (dl->done == (guint64) yp_node_get_size (dl->node)
+      && dl->etag != NULL && g_strcmp0 (dl->etag, current) != 0)
+    return restart_from_zero (dl, error);
+  return TRUE;
+}
+
+/* The remote file must be the one the caller expects. */
+static gboolean
+check_remote (Download  *dl,
+              GError   **error)
+{
+  const YpDownloadOptions *options = dl->options;
+
+  if ((options->expected_sha256 != NULL
+       && g_strcmp0 (options->expected_sha256, yp_node_get_sha256 (dl->node)) != 0)
+      || (options->expected_version != 0
+          && options->expected_version != yp_node_get_version (dl->node)))
     {
-      (void) fsync (dir_fd);
-      close (dir_fd);
+      g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CONFLICT,
+                   _("“%s” changed on the server since it was listed"),
+                   yp_transfer_get_remote_path (dl->transfer));
+      return FALSE;
     }
   return TRUE;
 }
@@ -268,7 +525,11 @@ download_run (Download  *dl,
       return FALSE;
     }
 
-  dl->part_path = part_path_for (yp_transfer_get_local_path (dl->transfer));
+  if (!check_remote (dl, error) || !check_target (dl, error))
+    return FALSE;
+
+  dl->part_path = part_path_for (yp_transfer_get_local_path (dl->transfer),
+                                 dl->options->staging_dir);
   /* the finished file gets the mode any new file of the user would */
   dl->fd = g_open (dl->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (dl->fd < 0)
@@ -277,6 +538,8 @@ download_run (Download  *dl,
   _yp_transfer_set_total (dl->transfer, (guint64) yp_node_get_size (dl->node));
   _yp_transfer_set_state (dl->transfer, YP_TRANSFER_RUNNING);
   if (!resume_hash (dl, error))
+    return FALSE;
+  if (!check_complete_part (dl, error))
     return FALSE;
 
   for (guint failures = 0;;)
@@ -292,7 +555,8 @@ download_run (Download  *dl,
         }
       g_debug ("download of %s interrupted at %" G_GUINT64_FORMAT " (%s); resuming", remote,
                dl->done, local_error->message);
-      if (!_yp_sleep_cancellable (yp_retry_policy_delay_ms (&policy, failures, NULL),
+      if (!_yp_sleep_cancellable (yp_retry_policy_delay_for_error (&policy, failures,
+                                                                   local_error, NULL),
                                   dl->cancellable, error))
         return FALSE;
     }
@@ -309,6 +573,7 @@ yp_client_download_sync (YpClient    *self,
     .transfer = transfer,
     .cancellable = yp_transfer_get_cancellable (transfer),
     .fd = -1,
+    .options = get_options (transfer),
   };
   gboolean ok;
 

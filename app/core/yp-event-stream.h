@@ -15,5 +15,6 @@ YpEventStream *yp_event_stream_new    (YpClient      *client);
 void           yp_event_stream_start  (YpEventStream *self);
 void           yp_event_stream_stop   (YpEventStream *self);
 gint64         yp_event_stream_get_cursor (YpEventStream *self);
+gboolean       yp_event_stream_get_connected (YpEventStream *self);
 
 G_END_DECLS

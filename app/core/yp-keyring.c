@@ -8,10 +8,13 @@
 
 #include "yp-client-error.h"
 #include "yp-keyring.h"
+#include "yp-server-url.h"
 
 /* A keyring that never answers (a locked collection whose unlock prompt
  * nobody sees) must not hang the app forever. */
 #define KEYRING_TIMEOUT_SECONDS 30
+
+static guint keyring_timeout_seconds = KEYRING_TIMEOUT_SECONDS;
 
 static const SecretSchema *
 token_schema (void)
@@ -28,7 +31,9 @@ token_schema (void)
   return &schema;
 }
 
-/* Every keyring failure but a cancellation means: no usable Secret Service. */
+/* Every keyring failure but a cancellation means: no usable Secret Service.
+ * The words fit a desktop session and a Flatpak sandbox alike, where
+ * libsecret talks to the Secret portal and nothing can be installed. */
 static void
 keyring_error (GError **error,
                GError  *cause)
@@ -40,99 +45,54 @@ keyring_error (GError **error,
     }
   g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NO_KEYRING,
                _("The system keyring is not available (%s). Yunpan keeps its session only "
-                 "there: install and start a Secret Service such as gnome-keyring "
-                 "(apt-get install gnome-keyring) and unlock it, then sign in again."),
+                 "there: make sure your desktop provides a keyring (a Secret Service) and "
+                 "that it is unlocked, then sign in again."),
                cause->message);
   g_error_free (cause);
 }
 
-gboolean
-yp_keyring_store_token_sync (const char    *server,
-                             const char    *username,
-                             const char    *token,
-                             GCancellable  *cancellable,
-                             GError       **error)
+/**
+ * yp_keyring_set_timeout:
+ * @seconds: how long a keyring call may take, at least 1
+ *
+ * After that long a call ends with %G_IO_ERROR_TIMED_OUT, for a keyring
+ * that waits for an unlock prompt nobody answers. The default is 30 s.
+ */
+void
+yp_keyring_set_timeout (guint seconds)
 {
-  g_autofree char *label = NULL;
-  GError *local_error = NULL;
+  g_return_if_fail (seconds > 0);
 
-  g_return_val_if_fail (server != NULL && username != NULL && token != NULL, FALSE);
-
-  label = g_strdup_printf (_("Yunpan session of %s on %s"), username, server);
-  if (!secret_password_store_sync (token_schema (), SECRET_COLLECTION_DEFAULT, label, token,
-                                   cancellable, &local_error, "server", server,
-                                   "username", username, NULL))
-    {
-      keyring_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-char *
-yp_keyring_lookup_token_sync (const char    *server,
-                              const char    *username,
-                              GCancellable  *cancellable,
-                              GError       **error)
-{
-  GError *local_error = NULL;
-  char *secret;
-  char *token;
-
-  g_return_val_if_fail (server != NULL && username != NULL, NULL);
-
-  secret = secret_password_lookup_sync (token_schema (), cancellable, &local_error,
-                                        "server", server, "username", username, NULL);
-  if (local_error != NULL)
-    {
-      keyring_error (error, local_error);
-      return NULL;
-    }
-  token = g_strdup (secret);
-  secret_password_free (secret);
-  return token;
-}
-
-gboolean
-yp_keyring_clear_token_sync (const char    *server,
-                             const char    *username,
-                             GCancellable  *cancellable,
-                             GError       **error)
-{
-  GError *local_error = NULL;
-
-  g_return_val_if_fail (server != NULL && username != NULL, FALSE);
-
-  secret_password_clear_sync (token_schema (), cancellable, &local_error,
-                              "server", server, "username", username, NULL);
-  if (local_error != NULL)
-    {
-      keyring_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+  keyring_timeout_seconds = seconds;
 }
 
 /* ------------------------------------------------------------------------
- * Asynchronous variants, with a time limit
+ * Calls with a time limit
  * ------------------------------------------------------------------------ */
 
 typedef struct
 {
   GCancellable *timeout_cancellable;
-  guint         timeout_id;
+  GSource      *timeout_source;
+  gboolean      timed_out;
   gulong        chain_id;
   GCancellable *caller_cancellable;
+  char         *server;
 } KeyringCall;
 
 static void
 keyring_call_free (KeyringCall *call)
 {
-  g_clear_handle_id (&call->timeout_id, g_source_remove);
+  if (call->timeout_source != NULL)
+    {
+      g_source_destroy (call->timeout_source);
+      g_source_unref (call->timeout_source);
+    }
   if (call->chain_id != 0)
     g_cancellable_disconnect (call->caller_cancellable, call->chain_id);
   g_clear_object (&call->caller_cancellable);
   g_clear_object (&call->timeout_cancellable);
+  g_free (call->server);
   g_free (call);
 }
 
@@ -141,7 +101,7 @@ keyring_call_timed_out (gpointer data)
 {
   KeyringCall *call = data;
 
-  call->timeout_id = 0;
+  call->timed_out = TRUE;
   g_cancellable_cancel (call->timeout_cancellable);
   return G_SOURCE_REMOVE;
 }
@@ -154,9 +114,11 @@ chain_cancel (GCancellable *cancellable,
 }
 
 /* A task whose cancellable fires on the caller's cancellable or after the
- * time limit, whichever comes first. */
+ * time limit, whichever comes first; the timer runs in the caller's
+ * context. */
 static GTask *
-keyring_task_new (gpointer             source_tag,
+keyring_task_new (const char          *server,
+                  gpointer             source_tag,
                   GCancellable        *cancellable,
                   GAsyncReadyCallback  callback,
                   gpointer             user_data)
@@ -165,9 +127,12 @@ keyring_task_new (gpointer             source_tag,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
+  call->server = yp_server_url_normalize (server);
   call->timeout_cancellable = g_cancellable_new ();
-  call->timeout_id = g_timeout_add_seconds (KEYRING_TIMEOUT_SECONDS, keyring_call_timed_out,
-                                            call);
+  call->timeout_source = g_timeout_source_new_seconds (keyring_timeout_seconds);
+  g_source_set_callback (call->timeout_source, keyring_call_timed_out, call, NULL);
+  g_source_set_static_name (call->timeout_source, "[yunpan] keyring timeout");
+  g_source_attach (call->timeout_source, g_task_get_context (task));
   if (cancellable != NULL)
     {
       call->caller_cancellable = g_object_ref (cancellable);
@@ -179,11 +144,60 @@ keyring_task_new (gpointer             source_tag,
   return task;
 }
 
-static GCancellable *
-keyring_task_cancellable (GTask *task)
+static KeyringCall *
+keyring_task_call (GTask *task)
 {
-  return ((KeyringCall *) g_task_get_task_data (task))->timeout_cancellable;
+  return g_task_get_task_data (task);
 }
+
+/* Ends TASK with the error ERROR (taken) from libsecret. */
+static void
+keyring_task_return_error (GTask  *task,
+                           GError *error)
+{
+  GError *mapped = NULL;
+
+  if (keyring_task_call (task)->timed_out)
+    {
+      g_error_free (error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               _("The system keyring did not answer within %u seconds. "
+                                 "If it asks to be unlocked, unlock it, then try again."),
+                               keyring_timeout_seconds);
+      return;
+    }
+  /* a cancellation nobody asked for (GDBus remembers a bus connection
+   * that an earlier time limit cut short) is the keyring failing */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && !g_cancellable_is_cancelled (keyring_task_call (task)->caller_cancellable))
+    error->code = G_IO_ERROR_FAILED;
+  keyring_error (&mapped, error);
+  g_task_return_error (task, mapped);
+}
+
+/* The synchronous calls run the asynchronous ones in a context of their
+ * own, so that they have the same time limit. */
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GMainContext  *context,
+             GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  return *slot;
+}
+
+/* ------------------------------------------------------------------------
+ * Lookup
+ * ------------------------------------------------------------------------ */
 
 static void
 lookup_cb (GObject      *source,
@@ -196,10 +210,7 @@ lookup_cb (GObject      *source,
 
   if (error != NULL)
     {
-      GError *mapped = NULL;
-
-      keyring_error (&mapped, error);
-      g_task_return_error (task, mapped);
+      keyring_task_return_error (task, error);
       return;
     }
   g_task_return_pointer (task, g_strdup (secret), g_free);
@@ -213,11 +224,16 @@ yp_keyring_lookup_token_async (const char          *server,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  GTask *task = keyring_task_new (yp_keyring_lookup_token_async, cancellable, callback,
-                                  user_data);
+  GTask *task;
 
-  secret_password_lookup (token_schema (), keyring_task_cancellable (task), lookup_cb, task,
-                          "server", server, "username", username, NULL);
+  g_return_if_fail (server != NULL && username != NULL);
+
+  task = keyring_task_new (server, yp_keyring_lookup_token_async, cancellable, callback,
+                           user_data);
+  secret_password_lookup (token_schema (), keyring_task_call (task)->timeout_cancellable,
+                          lookup_cb, task,
+                          "server", keyring_task_call (task)->server, "username", username,
+                          NULL);
 }
 
 /**
@@ -234,6 +250,26 @@ yp_keyring_lookup_token_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+char *
+yp_keyring_lookup_token_sync (const char    *server,
+                              const char    *username,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (server != NULL && username != NULL, NULL);
+
+  g_main_context_push_thread_default (context);
+  yp_keyring_lookup_token_async (server, username, cancellable, store_result, &result);
+  return yp_keyring_lookup_token_finish (wait_result (context, &result), error);
+}
+
+/* ------------------------------------------------------------------------
+ * Store
+ * ------------------------------------------------------------------------ */
+
 static void
 store_cb (GObject      *source,
           GAsyncResult *result,
@@ -244,10 +280,7 @@ store_cb (GObject      *source,
 
   if (!secret_password_store_finish (result, &error))
     {
-      GError *mapped = NULL;
-
-      keyring_error (&mapped, error);
-      g_task_return_error (task, mapped);
+      keyring_task_return_error (task, error);
       return;
     }
   g_task_return_boolean (task, TRUE);
@@ -261,13 +294,19 @@ yp_keyring_store_token_async (const char          *server,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  GTask *task = keyring_task_new (yp_keyring_store_token_async, cancellable, callback,
-                                  user_data);
-  g_autofree char *label = g_strdup_printf (_("Yunpan session of %s on %s"), username, server);
+  g_autofree char *label = NULL;
+  KeyringCall *call;
+  GTask *task;
 
+  g_return_if_fail (server != NULL && username != NULL && token != NULL);
+
+  task = keyring_task_new (server, yp_keyring_store_token_async, cancellable, callback,
+                           user_data);
+  call = keyring_task_call (task);
+  label = g_strdup_printf (_("Yunpan session of %s on %s"), username, call->server);
   secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, label, token,
-                         keyring_task_cancellable (task), store_cb, task,
-                         "server", server, "username", username, NULL);
+                         call->timeout_cancellable, store_cb, task,
+                         "server", call->server, "username", username, NULL);
 }
 
 gboolean
@@ -277,4 +316,92 @@ yp_keyring_store_token_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+yp_keyring_store_token_sync (const char    *server,
+                             const char    *username,
+                             const char    *token,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (server != NULL && username != NULL && token != NULL, FALSE);
+
+  g_main_context_push_thread_default (context);
+  yp_keyring_store_token_async (server, username, token, cancellable, store_result, &result);
+  return yp_keyring_store_token_finish (wait_result (context, &result), error);
+}
+
+/* ------------------------------------------------------------------------
+ * Clear
+ * ------------------------------------------------------------------------ */
+
+static void
+clear_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  /* FALSE without an error: there was nothing to clear, which is fine */
+  if (!secret_password_clear_finish (result, &error) && error != NULL)
+    {
+      keyring_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * yp_keyring_clear_token_async:
+ *
+ * Forgets the token stored for @server and @username; that none was stored
+ * is no error.
+ */
+void
+yp_keyring_clear_token_async (const char          *server,
+                              const char          *username,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (server != NULL && username != NULL);
+
+  task = keyring_task_new (server, yp_keyring_clear_token_async, cancellable, callback,
+                           user_data);
+  secret_password_clear (token_schema (), keyring_task_call (task)->timeout_cancellable,
+                         clear_cb, task,
+                         "server", keyring_task_call (task)->server, "username", username,
+                         NULL);
+}
+
+gboolean
+yp_keyring_clear_token_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+yp_keyring_clear_token_sync (const char    *server,
+                             const char    *username,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (server != NULL && username != NULL, FALSE);
+
+  g_main_context_push_thread_default (context);
+  yp_keyring_clear_token_async (server, username, cancellable, store_result, &result);
+  return yp_keyring_clear_token_finish (wait_result (context, &result), error);
 }

@@ -17,6 +17,11 @@ YpTransferQueue *yp_transfer_queue_new                (YpClient        *client);
 GListModel      *yp_transfer_queue_get_transfers      (YpTransferQueue *self);
 void             yp_transfer_queue_add                (YpTransferQueue *self,
                                                        YpTransfer      *transfer);
+void             yp_transfer_queue_remove_finished    (YpTransferQueue *self);
+guint            yp_transfer_queue_get_items_left     (YpTransferQueue *self);
+guint64          yp_transfer_queue_get_bytes_left     (YpTransferQueue *self);
+/* bytes per second, all unfinished transfers together */
+guint64          yp_transfer_queue_get_rate           (YpTransferQueue *self);
 guint            yp_transfer_queue_get_max_concurrent (YpTransferQueue *self);
 void             yp_transfer_queue_set_max_concurrent (YpTransferQueue *self,
                                                        guint            max_concurrent);

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "yunpan-client"
 
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "yp-enum-types.h"
 #include "yp-transfer-private.h"
 
 #define NOTIFY_INTERVAL_MS 100
@@ -36,6 +41,7 @@ struct _YpTransfer
   GSource             *notify_source;
 
   /* main context only */
+  gboolean             finished_emitted;
   guint64              rate;
   guint64              rate_done;
   gint64               rate_time;
@@ -45,6 +51,10 @@ G_DEFINE_FINAL_TYPE (YpTransfer, yp_transfer, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
+  PROP_DIRECTION,
+  PROP_LOCAL_PATH,
+  PROP_REMOTE_PATH,
+  PROP_ERROR,
   PROP_STATE,
   PROP_BYTES_DONE,
   PROP_TOTAL_BYTES,
@@ -93,8 +103,22 @@ yp_transfer_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_DIRECTION:
+      g_value_set_enum (value, self->direction);
+      break;
+    case PROP_LOCAL_PATH:
+      g_value_set_string (value, self->local_path);
+      break;
+    case PROP_REMOTE_PATH:
+      g_value_set_string (value, self->remote_path);
+      break;
+    case PROP_ERROR:
+      g_mutex_lock (&self->mutex);
+      g_value_set_boxed (value, self->error);
+      g_mutex_unlock (&self->mutex);
+      break;
     case PROP_STATE:
-      g_value_set_int (value, yp_transfer_get_state (self));
+      g_value_set_enum (value, yp_transfer_get_state (self));
       break;
     case PROP_BYTES_DONE:
       g_value_set_uint64 (value, yp_transfer_get_bytes_done (self));
@@ -121,9 +145,22 @@ yp_transfer_class_init (YpTransferClass *klass)
   object_class->finalize = yp_transfer_finalize;
   object_class->get_property = yp_transfer_get_property;
 
+  properties[PROP_DIRECTION] =
+    g_param_spec_enum ("direction", NULL, NULL, YP_TYPE_TRANSFER_DIRECTION, YP_TRANSFER_UPLOAD,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOCAL_PATH] =
+    g_param_spec_string ("local-path", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REMOTE_PATH] =
+    g_param_spec_string ("remote-path", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* why it failed or was cancelled; set once it is over */
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, YP_TRANSFER_QUEUED, YP_TRANSFER_CANCELLED,
-                      YP_TRANSFER_QUEUED, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, YP_TYPE_TRANSFER_STATE, YP_TRANSFER_QUEUED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_BYTES_DONE] =
     g_param_spec_uint64 ("bytes-done", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -291,13 +328,32 @@ yp_transfer_get_cancellable (YpTransfer *self)
   return self->cancellable;
 }
 
+/**
+ * yp_transfer_cancel:
+ *
+ * Stops the transfer. One that has not started yet ends at once, as
+ * cancelled, instead of when a worker comes to it.
+ */
 void
 yp_transfer_cancel (YpTransfer *self)
 {
+  gboolean queued;
+
   g_return_if_fail (YP_IS_TRANSFER (self));
 
+  g_mutex_lock (&self->mutex);
+  queued = self->state == YP_TRANSFER_QUEUED;
+  g_mutex_unlock (&self->mutex);
   g_cancellable_cancel (self->cancellable);
+  if (queued)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     _("Operation was cancelled"));
+
+      _yp_transfer_finish (self, NULL, error);
+    }
 }
+
 
 /* ------------------------------------------------------------------------
  * Progress from the worker, delivered in the transfer's main context
@@ -334,7 +390,10 @@ dispatch_notify (gpointer data)
   guint64 done;
 
   g_mutex_lock (&self->mutex);
-  g_clear_pointer (&self->notify_source, g_source_unref);
+  /* a worker may have replaced this source while it was being dispatched:
+   * forget only this one, or the replacement runs unaccounted for */
+  if (self->notify_source == g_main_current_source ())
+    g_clear_pointer (&self->notify_source, g_source_unref);
   state = self->state;
   done = self->done;
   g_mutex_unlock (&self->mutex);
@@ -348,10 +407,16 @@ dispatch_notify (gpointer data)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INSTANT]);
+  if (finished && !self->finished_emitted)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
   g_object_thaw_notify (G_OBJECT (self));
 
-  if (finished)
-    g_signal_emit (self, signals[FINISHED], 0);
+  /* progress that trails the outcome must not announce it again */
+  if (finished && !self->finished_emitted)
+    {
+      self->finished_emitted = TRUE;
+      g_signal_emit (self, signals[FINISHED], 0);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -386,6 +451,12 @@ _yp_transfer_set_state (YpTransfer      *self,
                         YpTransferState  state)
 {
   g_mutex_lock (&self->mutex);
+  /* the outcome, once known, stays */
+  if (self->state >= YP_TRANSFER_DONE)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
   self->state = state;
   g_mutex_unlock (&self->mutex);
   schedule_notify (self, TRUE);
@@ -445,6 +516,11 @@ _yp_transfer_finish (YpTransfer   *self,
                      const GError *error)
 {
   g_mutex_lock (&self->mutex);
+  if (self->state >= YP_TRANSFER_DONE)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
   g_set_object (&self->node, node);
   g_clear_error (&self->error);
   if (error != NULL)

@@ -4,6 +4,8 @@
  * yunpan-server started by yunpan-server-run).
  */
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "yp-client-error.h"
 #include "yp-client-private.h"
 #include "yp-client.h"
+#include "yp-enum-types.h"
 #include "yp-event-stream.h"
 #include "yp-hash.h"
 #include "yp-transfer-private.h"
@@ -1410,8 +1413,8 @@ let_go_later (gpointer data)
 }
 
 /* `429 rate_limited` is tried again, after the Retry-After the server gave
- * rather than the (here much shorter) backoff. nginx refuses a third chunk
- * in flight for one upload with it; the first two let go soon after. */
+ * rather than the (here much shorter) backoff. nginx refuses a fourth chunk
+ * in flight for one upload with it; the first three let go soon after. */
 static void
 test_request_rate_limited_retried (Fixture       *f,
                                    gconstpointer  data)
@@ -1423,7 +1426,7 @@ test_request_rate_limited_retried (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) tries = NULL;
   g_autofree char *api_path = NULL;
-  HeldChunk held[2];
+  HeldChunk held[3];
   LetGo let_go = { held, G_N_ELEMENTS (held), 300 };
   GThread *thread;
   gint64 start;
@@ -1538,6 +1541,839 @@ test_request_password_answer_lost (Fixture       *f,
   proxy_stop (proxy);
 }
 
+/* Downloads that replace only what their caller expects. */
+
+static guint
+count_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static YpTransfer *
+download_with (YpClient                *client,
+               const char              *remote,
+               const char              *local,
+               const YpDownloadOptions *options,
+               YpRateLimiter           *limiter,
+               GError                 **error)
+{
+  YpTransfer *transfer = yp_transfer_new_download_full (remote, local, options);
+
+  if (limiter != NULL)
+    _yp_transfer_set_limiter (transfer, limiter);
+  yp_client_download_sync (client, transfer, error);
+  flush_main_context ();
+  return transfer;
+}
+
+static void
+assert_contents (const char *path,
+                 const char *expected)
+{
+  g_autofree char *content = NULL;
+
+  g_assert_true (g_file_get_contents (path, &content, NULL, NULL));
+  g_assert_cmpstr (content, ==, expected);
+}
+
+/* A remote file other than the one expected fails before anything is
+ * written; the expected one is downloaded. */
+static void
+test_download_expected_remote (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  char sha[65];
+  g_autofree char *local = make_file (f->dir, "remote.bin", 300 * 1024, 51, sha);
+  g_autofree char *target = g_build_filename (f->dir, "target.bin", NULL);
+  g_autoptr(YpTransfer) up = upload (f->client, local, "/remote.bin", &error);
+  gint64 version = yp_node_get_version (yp_transfer_get_node (up));
+  YpDownloadOptions options = { .expected_sha256 = "0000000000000000000000000000000000000000000000000000000000000000" };
+  g_autoptr(YpTransfer) down = NULL;
+
+  g_assert_no_error (error);
+  g_file_set_contents (target, "mine", -1, &error);
+  g_assert_no_error (error);
+
+  down = download_with (f->client, "/remote.bin", target, &options, NULL, &error);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CONFLICT);
+  g_assert_cmpint (yp_transfer_get_state (down), ==, YP_TRANSFER_FAILED);
+  assert_contents (target, "mine");
+  g_assert_cmpuint (count_entries (f->dir), ==, 2);
+  g_clear_error (&error);
+  g_clear_object (&down);
+
+  options.expected_sha256 = sha;
+  options.expected_version = version + 1;
+  down = download_with (f->client, "/remote.bin", target, &options, NULL, &error);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CONFLICT);
+  assert_contents (target, "mine");
+  g_assert_cmpuint (count_entries (f->dir), ==, 2);
+  g_clear_error (&error);
+  g_clear_object (&down);
+
+  options.expected_version = version;
+  down = download_with (f->client, "/remote.bin", target, &options, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_file (local, target);
+}
+
+/* The part file lives in the staging folder, never beside the target, and
+ * a download resumes from it. */
+static void
+test_download_staging_dir (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = make_file (f->dir, "staged.bin", 4 * MIB, 52, NULL);
+  g_autofree char *staging = g_build_filename (f->dir, "staging", NULL);
+  g_autofree char *tree = g_build_filename (f->dir, "tree", NULL);
+  g_autofree char *target = g_build_filename (tree, "staged.bin", NULL);
+  g_autoptr(YpTransfer) up = upload (f->client, local, "/staged.bin", &error);
+  g_autoptr(YpRateLimiter) limiter = yp_rate_limiter_new (MIB);
+  YpDownloadOptions options = { .staging_dir = staging };
+  g_autoptr(YpTransfer) down = yp_transfer_new_download_full ("/staged.bin", target, &options);
+  g_autoptr(GPtrArray) resumed = NULL;
+  GThread *canceller;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (staging, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (tree, 0700), ==, 0);
+
+  _yp_transfer_set_limiter (down, limiter);
+  canceller = g_thread_new ("cancel", cancel_later, yp_transfer_get_cancellable (down));
+  g_assert_false (yp_client_download_sync (f->client, down, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_thread_join (canceller);
+  flush_main_context ();
+  g_clear_error (&error);
+  g_clear_object (&down);
+  g_assert_cmpuint (count_entries (tree), ==, 0);
+  g_assert_cmpuint (count_entries (staging), ==, 1);
+
+  down = download_with (f->client, "/staged.bin", target, &options, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_file (local, target);
+  g_assert_cmpuint (count_entries (tree), ==, 1);
+  g_assert_cmpuint (count_entries (staging), ==, 0);
+  log_barrier (f);
+  resumed = yp_test_server_log_lines (f->server,
+                                      "\"GET /api/v1/files/download?path=/staged.bin HTTP/1.1\" 206");
+  g_assert_cmpuint (resumed->len, ==, 1);
+
+  g_unlink (target);
+  g_rmdir (tree);
+  g_rmdir (staging);
+}
+
+typedef struct
+{
+  const char *path;
+  const char *content;
+} LocalEdit;
+
+static gpointer
+edit_later (gpointer data)
+{
+  LocalEdit *edit = data;
+  int fd;
+
+  g_usleep (G_USEC_PER_SEC / 2);
+  /* in place, as an editor saving over the file would: same inode */
+  fd = g_open (edit->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, edit->content, strlen (edit->content)), ==,
+                   (gssize) strlen (edit->content));
+  close (fd);
+  return NULL;
+}
+
+/* A local file edited or created while the download ran survives it, and
+ * the download says so; one left alone is replaced. */
+static void
+test_download_keeps_local_edit (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = make_file (f->dir, "slow.bin", 3 * MIB, 53, NULL);
+  g_autofree char *target = g_build_filename (f->dir, "edited.txt", NULL);
+  g_autofree char *fresh = g_build_filename (f->dir, "fresh.txt", NULL);
+  g_autoptr(YpTransfer) up = upload (f->client, local, "/slow.bin", &error);
+  g_autoptr(YpRateLimiter) limiter = yp_rate_limiter_new (2 * MIB);
+  YpDownloadOptions options = { 0 };
+  LocalEdit edit = { target, "edited during the download" };
+  g_autoptr(YpTransfer) down = NULL;
+  GThread *editor;
+
+  g_assert_no_error (error);
+  g_file_set_contents (target, "as listed", -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (yp_download_options_set_local_identity (&options, target, &error));
+  g_assert_no_error (error);
+
+  editor = g_thread_new ("edit", edit_later, &edit);
+  down = download_with (f->client, "/slow.bin", target, &options, limiter, &error);
+  g_thread_join (editor);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED);
+  g_assert_nonnull (strstr (error->message, "changed on this computer"));
+  g_assert_cmpint (yp_transfer_get_state (down), ==, YP_TRANSFER_FAILED);
+  assert_contents (target, edit.content);
+  g_clear_error (&error);
+  g_clear_object (&down);
+
+  /* a target that must be absent and appears meanwhile is kept too */
+  options = (YpDownloadOptions) { .target = YP_DOWNLOAD_TARGET_ABSENT };
+  edit = (LocalEdit) { fresh, "created during the download" };
+  editor = g_thread_new ("create", edit_later, &edit);
+  down = download_with (f->client, "/slow.bin", fresh, &options, limiter, &error);
+  g_thread_join (editor);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_EXISTS);
+  assert_contents (fresh, edit.content);
+  g_clear_error (&error);
+  g_clear_object (&down);
+
+  /* the file as the caller saw it is replaced */
+  g_assert_true (yp_download_options_set_local_identity (&options, target, &error));
+  down = download_with (f->client, "/slow.bin", target, &options, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_file (local, target);
+}
+
+/* ------------------------------------------------------------------------
+ * Transfer queue and transfer lifecycle
+ * ------------------------------------------------------------------------ */
+
+static void
+count_finished (YpTransfer *transfer,
+                guint      *count)
+{
+  (*count)++;
+}
+
+static void
+iterate_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+static void
+wait_state (YpTransfer      *transfer,
+            YpTransferState  state)
+{
+  for (int i = 0; i < 10000 && yp_transfer_get_state (transfer) != state; i++)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_cmpint (yp_transfer_get_state (transfer), ==, state);
+}
+
+/* Progress that a worker reports after the outcome (a hasher thread that
+ * has not noticed the cancellation yet) schedules a timed notification; it
+ * must not announce the end a second time. */
+static void
+test_queue_finished_once (void)
+{
+  g_autoptr(YpTransfer) transfer = yp_transfer_new_upload ("/nowhere", "/nowhere", 0);
+  guint finished = 0;
+
+  g_signal_connect (transfer, "finished", G_CALLBACK (count_finished), &finished);
+  _yp_transfer_set_state (transfer, YP_TRANSFER_RUNNING);
+  _yp_transfer_set_done (transfer, 10);
+  _yp_transfer_finish (transfer, NULL, NULL);
+  iterate_for (50);
+  g_assert_cmpuint (finished, ==, 1);
+
+  _yp_transfer_set_done (transfer, 20);
+  iterate_for (300);
+  g_assert_cmpuint (finished, ==, 1);
+
+  /* nor can a late state change undo the outcome */
+  _yp_transfer_set_state (transfer, YP_TRANSFER_RUNNING);
+  iterate_for (50);
+  g_assert_cmpint (yp_transfer_get_state (transfer), ==, YP_TRANSFER_DONE);
+  g_assert_cmpuint (finished, ==, 1);
+}
+
+/* Adds an upload of SIZE bytes to QUEUE and returns it. */
+static YpTransfer *
+queue_upload (Fixture         *f,
+              YpTransferQueue *queue,
+              const char      *name,
+              gsize            size)
+{
+  g_autofree char *local = make_file (f->dir, name, size, g_str_hash (name), NULL);
+  g_autofree char *remote = g_strconcat ("/", name, NULL);
+  YpTransfer *transfer = yp_transfer_new_upload (local, remote, 0);
+
+  yp_transfer_queue_add (queue, transfer);
+  return transfer;
+}
+
+/* A transfer cancelled while it waits for a worker ends at once, not when
+ * the one ahead of it is through. */
+static void
+test_queue_cancel_queued (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(YpTransferQueue) queue = yp_transfer_queue_new (f->client);
+  g_autoptr(YpTransfer) slow = NULL, waiting = NULL;
+  guint finished = 0;
+
+  yp_transfer_queue_set_max_concurrent (queue, 1);
+  yp_transfer_queue_set_upload_limit (queue, 64 * 1024);
+  slow = queue_upload (f, queue, "slow.bin", 2 * MIB);
+  waiting = queue_upload (f, queue, "waiting.bin", 1000);
+  g_signal_connect (waiting, "finished", G_CALLBACK (count_finished), &finished);
+  wait_state (slow, YP_TRANSFER_RUNNING);
+
+  yp_transfer_cancel (waiting);
+  g_assert_cmpint (yp_transfer_get_state (waiting), ==, YP_TRANSFER_CANCELLED);
+  g_assert_error ((GError *) yp_transfer_get_error (waiting), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  iterate_for (100);
+  g_assert_cmpuint (finished, ==, 1);
+  g_assert_cmpint (yp_transfer_get_state (slow), ==, YP_TRANSFER_RUNNING);
+
+  yp_transfer_cancel (slow);
+  wait_state (slow, YP_TRANSFER_CANCELLED);
+  iterate_for (100);
+  g_assert_cmpuint (finished, ==, 1);
+}
+
+/* Dropping the queue cancels the backlog: the waiting transfers never
+ * start (they do not even open their file) and the main thread waits only
+ * for the one that runs. */
+static void
+test_queue_dispose_drops_backlog (Fixture       *f,
+                                  gconstpointer  data)
+{
+  YpTransferQueue *queue = yp_transfer_queue_new (f->client);
+  g_autoptr(YpTransfer) slow = NULL;
+  g_autoptr(GPtrArray) backlog = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 start;
+
+  yp_transfer_queue_set_max_concurrent (queue, 1);
+  yp_transfer_queue_set_upload_limit (queue, 64 * 1024);
+  slow = queue_upload (f, queue, "slow.bin", 2 * MIB);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("backlog%u.bin", i);
+
+      g_ptr_array_add (backlog, queue_upload (f, queue, name, 100000));
+    }
+  wait_state (slow, YP_TRANSFER_RUNNING);
+
+  start = g_get_monotonic_time ();
+  assert_released (G_OBJECT (queue));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (yp_transfer_get_state (slow), ==, YP_TRANSFER_CANCELLED);
+  for (guint i = 0; i < backlog->len; i++)
+    {
+      YpTransfer *transfer = backlog->pdata[i];
+
+      g_assert_cmpint (yp_transfer_get_state (transfer), ==, YP_TRANSFER_CANCELLED);
+      g_assert_cmpuint (yp_transfer_get_total_bytes (transfer), ==, 0);
+    }
+  flush_main_context ();
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+/* The totals follow the transfers, and finished transfers can be dropped
+ * from the list (and from memory). */
+static void
+test_queue_totals_and_remove (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(YpTransferQueue) queue = yp_transfer_queue_new (f->client);
+  g_autoptr(YpTransfer) slow = NULL;
+  YpTransfer *quick[3];
+  gpointer weak[3];
+  guint items_notified = 0, bytes_notified = 0, rate_notified = 0;
+  guint64 max_rate = 0;
+
+  g_signal_connect (queue, "notify::items-left", G_CALLBACK (count_notify), &items_notified);
+  g_signal_connect (queue, "notify::bytes-left", G_CALLBACK (count_notify), &bytes_notified);
+  g_signal_connect (queue, "notify::rate", G_CALLBACK (count_notify), &rate_notified);
+  yp_transfer_queue_set_upload_limit (queue, 256 * 1024);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("quick%u.bin", i);
+
+      quick[i] = queue_upload (f, queue, name, 1000 + i);
+      weak[i] = quick[i];
+      g_object_add_weak_pointer (G_OBJECT (quick[i]), &weak[i]);
+    }
+  slow = queue_upload (f, queue, "slow.bin", MIB);
+  g_assert_cmpuint (yp_transfer_queue_get_items_left (queue), ==, 4);
+
+  while (yp_transfer_get_state (slow) < YP_TRANSFER_DONE)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (yp_transfer_get_state (slow) == YP_TRANSFER_RUNNING)
+        {
+          guint64 total = yp_transfer_get_total_bytes (slow);
+
+          g_assert_cmpuint (yp_transfer_queue_get_bytes_left (queue), >=,
+                            total - yp_transfer_get_bytes_done (slow));
+        }
+      max_rate = MAX (max_rate, yp_transfer_queue_get_rate (queue));
+    }
+  flush_main_context ();
+  g_assert_cmpint (yp_transfer_get_state (slow), ==, YP_TRANSFER_DONE);
+  g_assert_cmpuint (yp_transfer_queue_get_items_left (queue), ==, 0);
+  g_assert_cmpuint (yp_transfer_queue_get_bytes_left (queue), ==, 0);
+  g_assert_cmpuint (yp_transfer_queue_get_rate (queue), ==, 0);
+  g_assert_cmpuint (items_notified, >=, 4);
+  g_assert_cmpuint (bytes_notified, >, 0);
+  g_assert_cmpuint (rate_notified, >, 0);
+  g_assert_cmpuint (max_rate, >, 0);
+
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (quick[i]);
+  g_assert_cmpuint (g_list_model_get_n_items (yp_transfer_queue_get_transfers (queue)), ==, 4);
+  yp_transfer_queue_remove_finished (queue);
+  g_assert_cmpuint (g_list_model_get_n_items (yp_transfer_queue_get_transfers (queue)), ==, 0);
+  for (int i = 0; i < 5000 && (weak[0] || weak[1] || weak[2]); i++)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  for (guint i = 0; i < 3; i++)
+    g_assert_null (weak[i]);
+}
+
+/* A part file left by an interrupted download of content the server no
+ * longer has restarts from byte 0 (If-Range) instead of failing; a part
+ * file that is already complete is verified and committed without a
+ * request for bytes past its end. */
+static void
+test_download_stale_and_complete_part (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = make_file (f->dir, "first.bin", 4 * MIB, 54, NULL);
+  g_autofree char *second = make_file (f->dir, "second.bin", 4 * MIB, 55, NULL);
+  g_autofree char *target = g_build_filename (f->dir, "doc.bin", NULL);
+  g_autofree char *part = g_build_filename (f->dir, ".doc.bin.yunpan-part", NULL);
+  g_autoptr(YpTransfer) up = upload (f->client, first, "/doc.bin", &error);
+  g_autoptr(YpRateLimiter) limiter = yp_rate_limiter_new (MIB);
+  g_autoptr(YpTransfer) down = yp_transfer_new_download ("/doc.bin", target);
+  g_autoptr(YpTransfer) replace = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autofree char *content = NULL;
+  GThread *canceller;
+  gsize len;
+
+  g_assert_no_error (error);
+  _yp_transfer_set_limiter (down, limiter);
+  canceller = g_thread_new ("cancel", cancel_later, yp_transfer_get_cancellable (down));
+  g_assert_false (yp_client_download_sync (f->client, down, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_thread_join (canceller);
+  flush_main_context ();
+  g_clear_error (&error);
+  g_clear_object (&down);
+  g_assert_true (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  /* the remote file changes before the download is resumed */
+  replace = yp_transfer_new_upload (second, "/doc.bin",
+                                    yp_node_get_version (yp_transfer_get_node (up)));
+  g_assert_true (yp_client_upload_sync (f->client, replace, &error));
+  g_assert_no_error (error);
+  flush_main_context ();
+
+  down = download (f->client, "/doc.bin", target, &error);
+  g_assert_no_error (error);
+  assert_same_file (second, target);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  log_barrier (f);
+  lines = yp_test_server_log_lines (f->server, "\"GET /api/v1/files/download?path=/doc.bin ");
+  g_assert_cmpuint (lines->len, ==, 2);
+  g_assert_nonnull (strstr (g_ptr_array_index (lines, 1), "HTTP/1.1\" 200"));
+  g_clear_pointer (&lines, g_ptr_array_unref);
+  g_clear_object (&down);
+
+  /* the rest of the same content is resumed with a 206 */
+  g_unlink (target);
+  down = yp_transfer_new_download ("/doc.bin", target);
+  _yp_transfer_set_limiter (down, limiter);
+  canceller = g_thread_new ("cancel", cancel_later, yp_transfer_get_cancellable (down));
+  g_assert_false (yp_client_download_sync (f->client, down, &error));
+  g_thread_join (canceller);
+  flush_main_context ();
+  g_clear_error (&error);
+  g_clear_object (&down);
+  down = download (f->client, "/doc.bin", target, &error);
+  g_assert_no_error (error);
+  assert_same_file (second, target);
+  log_barrier (f);
+  lines = yp_test_server_log_lines (f->server, "\"GET /api/v1/files/download?path=/doc.bin ");
+  g_assert_cmpuint (lines->len, ==, 4);
+  g_assert_nonnull (strstr (g_ptr_array_index (lines, 3), "HTTP/1.1\" 206"));
+  g_clear_pointer (&lines, g_ptr_array_unref);
+  g_clear_object (&down);
+
+  /* a complete part file is committed */
+  g_unlink (target);
+  g_assert_true (g_file_get_contents (second, &content, &len, NULL));
+  g_file_set_contents (part, content, (gssize) len, &error);
+  g_assert_no_error (error);
+  down = download (f->client, "/doc.bin", target, &error);
+  g_assert_no_error (error);
+  assert_same_file (second, target);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+/* ------------------------------------------------------------------------
+ * Event stream
+ * ------------------------------------------------------------------------ */
+
+/* connected swapped: the counter comes first */
+static void
+count_signal (guint    *count,
+              gpointer  instance)
+{
+  (*count)++;
+}
+
+/* Stream requests answered so far; BARRIER is a signed-in client, for a
+ * log barrier as in log_barrier(). */
+static guint
+count_stream_requests (Fixture  *f,
+                       YpClient *barrier)
+{
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  guint before = 0, now = 0;
+
+  yp_test_server_request_bytes (f->server, "GET /api/v1/account/whoami", &before);
+  g_assert_true (yp_client_whoami_sync (barrier, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 200 && now <= before; i++)
+    {
+      g_usleep (G_USEC_PER_SEC / 100);
+      yp_test_server_request_bytes (f->server, "GET /api/v1/account/whoami", &now);
+    }
+  lines = yp_test_server_log_lines (f->server, "GET " YP_API_PREFIX "/events/");
+  return lines->len;
+}
+
+static void
+wait_connected (YpEventStream *stream,
+                gboolean       connected)
+{
+  for (int i = 0; i < 10000 && yp_event_stream_get_connected (stream) != connected; i++)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_true (yp_event_stream_get_connected (stream) == connected);
+}
+
+/* Ending the session cuts the stream; the reconnect is refused, and the
+ * stream says so and stops instead of retrying forever. */
+static void
+test_events_token_rejected (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(YpEventStream) stream = yp_event_stream_new (f->client);
+  g_autoptr(YpClient) other = yp_client_new (f->server->url);
+  g_autoptr(YpClient) bob = new_user (f->server, "bob");
+  g_autofree char *token = yp_client_dup_token (f->client);
+  g_autoptr(GError) error = NULL;
+  guint rejected = 0, requests;
+
+  g_signal_connect_swapped (stream, "token-rejected", G_CALLBACK (count_signal), &rejected);
+  yp_event_stream_start (stream);
+  wait_connected (stream, TRUE);
+
+  yp_client_set_token (other, token);
+  g_assert_true (yp_client_logout_sync (other, NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 10000 && rejected == 0; i++)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_cmpuint (rejected, ==, 1);
+  g_assert_false (yp_event_stream_get_connected (stream));
+
+  /* the stream that was cut, and the refused reconnect */
+  requests = count_stream_requests (f, bob);
+  g_assert_cmpuint (requests, >=, 2);
+  iterate_for (3000);
+  g_assert_cmpuint (count_stream_requests (f, bob), ==, requests);
+  g_assert_cmpuint (rejected, ==, 1);
+}
+
+/* The server may say nothing for minutes: the client's read timeout must
+ * not cut the stream (shortened here from two minutes). */
+static void
+test_events_outlive_timeout (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(YpClient) client = yp_client_new (f->server->url);
+  g_autoptr(YpEventStream) stream = NULL;
+  g_autofree char *token = yp_client_dup_token (f->client);
+  guint connected_changes = 0;
+  gint64 seen[2] = { 0, 0 };
+
+  /* set before the session opens a connection, which keeps its timeout */
+  g_object_set (_yp_client_get_session (client), "timeout", 1, NULL);
+  yp_client_set_token (client, token);
+  _yp_client_set_user (client, yp_client_get_user_id (f->client), "alice");
+  stream = yp_event_stream_new (client);
+  g_signal_connect (stream, "changed", G_CALLBACK (on_changed), seen);
+  g_signal_connect_swapped (stream, "notify::connected", G_CALLBACK (count_signal),
+                            &connected_changes);
+  yp_event_stream_start (stream);
+  wait_connected (stream, TRUE);
+  iterate_for (4000);
+
+  g_assert_true (yp_event_stream_get_connected (stream));
+  g_assert_cmpuint (connected_changes, ==, 1);
+  /* every reconnect would ask for a read of the feed */
+  g_assert_cmpint (seen[1], ==, 1);
+  yp_event_stream_stop (stream);
+  g_assert_false (yp_event_stream_get_connected (stream));
+  g_assert_cmpuint (connected_changes, ==, 2);
+  assert_released (G_OBJECT (g_steal_pointer (&stream)));
+  assert_released (G_OBJECT (g_steal_pointer (&client)));
+}
+
+typedef struct
+{
+  int   fd;
+  guint accepted;
+  gint  stop;
+} Slammer;
+
+/* Accepts connections and closes them at once. */
+static gpointer
+slam_doors (gpointer data)
+{
+  Slammer *s = data;
+
+  while (!g_atomic_int_get (&s->stop))
+    {
+      struct pollfd pfd = { s->fd, POLLIN, 0 };
+      int conn;
+
+      if (poll (&pfd, 1, 50) <= 0)
+        continue;
+      conn = accept (s->fd, NULL, NULL);
+      if (conn < 0)
+        continue;
+      g_atomic_int_inc ((gint *) &s->accepted);
+      close (conn);
+    }
+  return NULL;
+}
+
+/* A stream started in a thread's own main context retries there, not in
+ * the default context that this thread never runs. */
+static void
+test_events_retry_in_caller_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof addr;
+  Slammer slammer = { socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), 0, 0 };
+  g_autofree char *url = NULL;
+  g_autoptr(YpClient) client = NULL;
+  YpEventStream *stream;
+  GThread *thread;
+  gint64 end;
+
+  g_assert_cmpint (bind (slammer.fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (listen (slammer.fd, 16), ==, 0);
+  g_assert_cmpint (getsockname (slammer.fd, (struct sockaddr *) &addr, &len), ==, 0);
+  url = g_strdup_printf ("http://127.0.0.1:%u", ntohs (addr.sin_port));
+  thread = g_thread_new ("slam", slam_doors, &slammer);
+
+  g_main_context_push_thread_default (context);
+  client = yp_client_new (url);
+  _yp_client_set_user (client, 1, "nobody");
+  stream = yp_event_stream_new (client);
+  yp_event_stream_start (stream);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && g_atomic_int_get ((gint *) &slammer.accepted) < 3)
+    {
+      if (!g_main_context_iteration (context, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_cmpuint (g_atomic_int_get ((gint *) &slammer.accepted), >=, 3);
+  g_assert_false (yp_event_stream_get_connected (stream));
+
+  yp_event_stream_stop (stream);
+  g_object_unref (stream);
+  g_object_unref (g_steal_pointer (&client));
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
+  g_atomic_int_set (&slammer.stop, 1);
+  g_thread_join (thread);
+  close (slammer.fd);
+}
+
+/* A server that answers each connection with the next of RESPONSES, and
+ * notes when each request came. */
+typedef struct
+{
+  GSocketListener  *listener;
+  const char      **responses;
+  guint             n_responses;
+  gint64            arrived[8];
+} CannedServer;
+
+static gpointer
+canned_serve (gpointer data)
+{
+  CannedServer *canned = data;
+
+  for (guint i = 0; i < canned->n_responses; i++)
+    {
+      g_autoptr(GSocketConnection) conn =
+        g_socket_listener_accept (canned->listener, NULL, NULL, NULL);
+      GInputStream *in;
+      g_autoptr(GString) request = g_string_new (NULL);
+      char buf[4096];
+
+      if (conn == NULL)
+        break;
+      in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+      while (strstr (request->str, "\r\n\r\n") == NULL)
+        {
+          gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL);
+
+          if (n <= 0)
+            break;
+          g_string_append_len (request, buf, n);
+        }
+      canned->arrived[i] = g_get_monotonic_time ();
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                 canned->responses[i], strlen (canned->responses[i]),
+                                 NULL, NULL, NULL);
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    }
+  return NULL;
+}
+
+/* A download refused with `429` and Retry-After waits that long before it
+ * tries again, not the (here much shorter) backoff. */
+static void
+test_download_honours_retry_after (void)
+{
+#define CONTENT "hello"
+#define CONTENT_SHA "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+  static const char *responses[] = {
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    "Content-Length: 128\r\n\r\n"
+    "{\"node\":{\"id\":7,\"type\":\"file\",\"size\":5,\"version\":1,\"sha256\":\"" CONTENT_SHA "\"}}",
+    "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+    "Retry-After: 1\r\nConnection: close\r\nContent-Length: 55\r\n\r\n"
+    "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Slow down\"}}",
+    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+    "ETag: \"" CONTENT_SHA "\"\r\nConnection: close\r\nContent-Length: 5\r\n\r\n" CONTENT,
+  };
+  YpRetryPolicy fast = { 3, 10, 20 };
+  CannedServer canned = { g_socket_listener_new (), responses, G_N_ELEMENTS (responses) };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("yp-client-retry-XXXXXX", &error);
+  g_autofree char *target = g_build_filename (dir, "hello.txt", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(YpClient) client = NULL;
+  g_autoptr(YpTransfer) down = NULL;
+  GThread *thread;
+  guint16 port;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (strstr (responses[0], "\r\n\r\n") + 4), ==, 128);
+  port = g_socket_listener_add_any_inet_port (canned.listener, NULL, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  client = yp_client_new (url);
+  yp_client_set_retry_policy (client, &fast);
+  thread = g_thread_new ("canned", canned_serve, &canned);
+
+  down = download (client, "/hello.txt", target, &error);
+  g_assert_no_error (error);
+  g_thread_join (thread);
+  assert_contents (target, CONTENT);
+  g_assert_cmpint (canned.arrived[2] - canned.arrived[1], >=, G_TIME_SPAN_SECOND);
+
+  g_socket_listener_close (canned.listener);
+  g_object_unref (canned.listener);
+  g_unlink (target);
+  g_rmdir (dir);
+#undef CONTENT
+#undef CONTENT_SHA
+}
+
+/* ------------------------------------------------------------------------
+ * Transfer properties
+ * ------------------------------------------------------------------------ */
+
+/* A user interface binds to a transfer's properties and shows the enums
+ * by name, without a getter per field. */
+static void
+test_transfer_properties (void)
+{
+  g_autoptr(YpTransfer) transfer = yp_transfer_new_download ("/remote.bin", "/tmp/local.bin");
+  g_autoptr(GError) cause = g_error_new_literal (YP_CLIENT_ERROR, YP_CLIENT_ERROR_FAILED, "boom");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = NULL, *remote = NULL;
+  g_autoptr(GEnumClass) states = g_type_class_ref (YP_TYPE_TRANSFER_STATE);
+  YpTransferDirection direction = YP_TRANSFER_UPLOAD;
+  YpTransferState state = YP_TRANSFER_DONE;
+  GParamSpec *pspec;
+  guint error_notified = 0;
+
+  g_object_get (transfer, "direction", &direction, "local-path", &local,
+                "remote-path", &remote, "state", &state, "error", &error, NULL);
+  g_assert_cmpint (direction, ==, YP_TRANSFER_DOWNLOAD);
+  g_assert_cmpstr (local, ==, "/tmp/local.bin");
+  g_assert_cmpstr (remote, ==, "/remote.bin");
+  g_assert_cmpint (state, ==, YP_TRANSFER_QUEUED);
+  g_assert_null (error);
+
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (transfer), "state");
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == YP_TYPE_TRANSFER_STATE);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (transfer), "direction");
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == YP_TYPE_TRANSFER_DIRECTION);
+  g_assert_cmpstr (g_enum_get_value (states, YP_TRANSFER_CANCELLED)->value_nick, ==,
+                   "cancelled");
+  g_assert_true (G_TYPE_IS_ENUM (YP_TYPE_DOWNLOAD_TARGET));
+
+  g_signal_connect_swapped (transfer, "notify::error", G_CALLBACK (count_signal),
+                            &error_notified);
+  _yp_transfer_finish (transfer, NULL, cause);
+  iterate_for (50);
+  g_assert_cmpuint (error_notified, ==, 1);
+  g_object_get (transfer, "state", &state, "error", &error, NULL);
+  g_assert_cmpint (state, ==, YP_TRANSFER_FAILED);
+  g_assert_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_FAILED);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1573,6 +2409,24 @@ main (int    argc,
   ADD ("/yunpan/client/request/rate-limited-retried", test_request_rate_limited_retried);
   ADD ("/yunpan/client/request/resolve-and-tls", test_request_resolve_and_tls);
   ADD ("/yunpan/client/request/password-answer-lost", test_request_password_answer_lost);
+
+  ADD ("/yunpan/client/download/expected-remote", test_download_expected_remote);
+  ADD ("/yunpan/client/download/staging-dir", test_download_staging_dir);
+  ADD ("/yunpan/client/download/keeps-local-edit", test_download_keeps_local_edit);
+  ADD ("/yunpan/client/download/stale-and-complete-part",
+       test_download_stale_and_complete_part);
+  g_test_add_func ("/yunpan/client/download/honours-retry-after",
+                   test_download_honours_retry_after);
+
+  g_test_add_func ("/yunpan/client/queue/finished-once", test_queue_finished_once);
+  ADD ("/yunpan/client/queue/cancel-queued", test_queue_cancel_queued);
+  ADD ("/yunpan/client/queue/dispose-drops-backlog", test_queue_dispose_drops_backlog);
+  ADD ("/yunpan/client/queue/totals-and-remove", test_queue_totals_and_remove);
+  ADD ("/yunpan/client/events/token-rejected", test_events_token_rejected);
+  ADD ("/yunpan/client/events/outlive-timeout", test_events_outlive_timeout);
+  g_test_add_func ("/yunpan/client/events/retry-in-caller-context",
+                   test_events_retry_in_caller_context);
+  g_test_add_func ("/yunpan/client/transfer/properties", test_transfer_properties);
 
 #undef ADD
   return g_test_run ();

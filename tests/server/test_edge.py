@@ -544,22 +544,22 @@ class UploadAuthTest(EdgeAssertions, ServerTestCase):
         self.assertLess(sent, 32 * MIB)
         self.assertLess(peak, 4 * MIB, "the smuggled body was written to disk")
 
-    def test_two_bodies_in_flight_per_upload(self):
+    def test_three_bodies_in_flight_per_upload(self):
         """Bodies are written to disk before the application sees them; one
-        upload may have two arriving at once, not more."""
+        upload may have three arriving at once, not more."""
         up = self.server.start_upload(self.token, "/flight.bin", size=100 * MIB,
                                       sha256="3" * 64).body["upload"]
         socks = []
         try:
-            for _ in range(3):
+            for _ in range(4):
                 sock = connect(self.server.port)
                 sock.sendall(f"PUT {API}/uploads/{up['id']}?offset=0 HTTP/1.1\r\nHost: x\r\n"
                              f"Authorization: Bearer {self.token}\r\n"
                              f"Content-Length: {100 * MIB}\r\n\r\nx".encode())
                 socks.append(sock)
                 time.sleep(0.3)
-            self.assert_raw_error(read_response(socks[2], 10), 429, "rate_limited")
-            for sock in socks[:2]:
+            self.assert_raw_error(read_response(socks[3], 10), 429, "rate_limited")
+            for sock in socks[:3]:
                 readable, _, _ = select.select([sock], [], [], 0.5)
                 self.assertFalse(readable, "an admitted body was refused")
         finally:

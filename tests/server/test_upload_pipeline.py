@@ -1,11 +1,13 @@
 """Uploads with two chunks in flight, and the running hash kept between chunks."""
 
 import os
+import signal
+import socket
 import sqlite3
 import threading
 import time
 
-from yunpan_instance import API, MIB, ServerTestCase, main, sha256_hex
+from yunpan_instance import API, MIB, ServerTestCase, child_pids, main, sha256_hex
 from yunpan_instance import content as shared_content
 
 
@@ -126,6 +128,39 @@ class TwoInFlightTest(PipelineTestCase):
         self.assertEqual(self.offset_of(up["id"]), MIB)
         self.assertEqual(self.put(up["id"], MIB, data[MIB:]).status, 201)
         self.assert_stored("/twice.bin", data)
+
+
+class CrashedNginxTest(PipelineTestCase):
+    """nginx never forgets the connections a killed worker of it held: an
+    upload whose two chunks were arriving then must still take chunks."""
+
+    def test_chunks_after_nginx_workers_die(self):
+        data = content(2 * MIB, seed=30)
+        up = self.start("/after-crash.bin", data)
+        socks = []
+        try:
+            for offset in (0, MIB):
+                sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+                sock.sendall((f"PUT {API}/uploads/{up['id']}?offset={offset} HTTP/1.1\r\n"
+                              f"Host: x\r\nAuthorization: Bearer {self.token}\r\n"
+                              f"Content-Length: {MIB}\r\n\r\n").encode() + data[:1000])
+                socks.append(sock)
+            time.sleep(0.5)
+            workers = child_pids(self.server.nginx_pid())
+            self.assertTrue(workers, "no nginx workers")
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while set(child_pids(self.server.nginx_pid())) & set(workers):
+                self.assertLess(time.monotonic(), deadline, "nginx did not replace its workers")
+                time.sleep(0.05)
+        finally:
+            for sock in socks:
+                sock.close()
+        resp = self.put(up["id"], 0, data[:MIB])
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(self.put(up["id"], MIB, data[MIB:]).status, 201)
+        self.assert_stored("/after-crash.bin", data)
 
 
 class HashStateTest(PipelineTestCase):
