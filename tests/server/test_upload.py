@@ -353,7 +353,10 @@ class WorkerKillTest(UploadTestCase):
                 workers = self.server.worker_pids()
                 if any(self.handles_body(pid) for pid in workers):
                     for pid in workers:
-                        os.kill(pid, signal.SIGKILL)
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass    # it died between the listing and now
                     killed += workers
                 time.sleep(0.002)
         finally:
