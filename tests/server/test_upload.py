@@ -308,7 +308,13 @@ class WorkerKillTest(UploadTestCase):
         # 503 is right while the master respawns workers: wait for health.
         self.assert_healthy(within=5)
         self.check_nothing_visible(path)
+        # a killed worker in the middle of a disk write leaves only once the
+        # write returns (SIGKILL waits for uninterruptible sleep)
+        deadline = time.monotonic() + 10
         workers = self.server.worker_pids()
+        while set(workers) & set(killed) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = self.server.worker_pids()
         self.assertTrue(workers, "no workers after the crash")
         self.assertFalse(set(workers) & set(killed), workers)
         resp = self.get_upload(up["id"])
