@@ -64,7 +64,10 @@ yp_cli_ls (YpCli               *cli,
 
   if (!yp_cli_parse_command_line (cli, command, NULL, &argc, &argv, 0, 1, error))
     return FALSE;
-  path = yp_cli_remote_path (argc > 1 ? argv[1] : "/");
+  path = yp_cli_remote_path (cli, argc > 1 ? argv[1] : "/", NULL, error);
+  if (path == NULL)
+    return FALSE;
+  yp_cli_set_subject (cli, path);
 
   client = yp_cli_open_session (cli, error);
   if (client == NULL)
@@ -75,8 +78,8 @@ yp_cli_ls (YpCli               *cli,
   do
     {
       g_autoptr(GError) local_error = NULL;
-      g_autoptr(YpListing) listing = yp_client_list_sync (client, path, &options, NULL,
-                                                          &local_error);
+      g_autoptr(YpListing) listing = yp_client_list_sync (client, YP_TARGET_PATH (path), &options,
+                                                          NULL, &local_error);
 
       if (listing == NULL)
         {
@@ -85,7 +88,7 @@ yp_cli_ls (YpCli               *cli,
           /* like ls(1), a file lists as itself */
           if (options.offset == 0
               && g_error_matches (local_error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_INVALID)
-              && (node = yp_client_stat_sync (client, path, NULL, NULL)) != NULL
+              && (node = yp_client_stat_sync (client, YP_TARGET_PATH (path), NULL, NULL)) != NULL
               && !yp_node_is_folder (node))
             {
               g_ptr_array_add (entries, g_steal_pointer (&node));
@@ -152,14 +155,20 @@ yp_cli_mkdir (YpCli               *cli,
 
   if (!yp_cli_parse_command_line (cli, command, entries, &argc, &argv, 1, 1, error))
     return FALSE;
-  path = yp_cli_remote_path (argv[1]);
+  path = yp_cli_remote_path (cli, argv[1], NULL, error);
+  if (path == NULL)
+    return FALSE;
 
   client = yp_cli_open_session (cli, error);
   if (client == NULL)
     return FALSE;
-  node = yp_client_mkdir_sync (client, path, parents, NULL, error);
+  yp_cli_set_subject (cli, path);
+  node = yp_client_mkdir_sync (client, YP_TARGET_PATH (path), parents, NULL, error);
   if (node == NULL)
-    return FALSE;
+    {
+      yp_cli_explain_missing_folder (cli, client, path, error);
+      return FALSE;
+    }
 
   if (!cli->json)
     printf (_("Created %s\n"), yp_node_get_path (node));
@@ -179,10 +188,14 @@ yp_cli_rm (YpCli               *cli,
 
   if (!yp_cli_parse_command_line (cli, command, NULL, &argc, &argv, 1, 1, error))
     return FALSE;
-  path = yp_cli_remote_path (argv[1]);
+  path = yp_cli_remote_path (cli, argv[1], NULL, error);
+  if (path == NULL)
+    return FALSE;
+  yp_cli_set_subject (cli, path);
 
   client = yp_cli_open_session (cli, error);
-  if (client == NULL || !yp_client_delete_sync (client, path, 0, NULL, error))
+  if (client == NULL || !yp_client_delete_sync (client, YP_TARGET_PATH (path), YP_VERSION_ANY, NULL,
+                                                  NULL, error))
     return FALSE;
 
   if (cli->json)
@@ -199,6 +212,27 @@ yp_cli_rm (YpCli               *cli,
   return TRUE;
 }
 
+/* A move that finds nothing lacks either what it moves or the folder it
+ * moves into: say which. */
+static void
+explain_move_not_found (YpCli       *cli,
+                        YpClient    *client,
+                        const char  *from,
+                        const char  *to,
+                        GError     **error)
+{
+  g_autoptr(GError) stat_error = NULL;
+  g_autoptr(YpNode) node = NULL;
+
+  if (!g_error_matches (*error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND))
+    return;
+  node = yp_client_stat_sync (client, YP_TARGET_PATH (from), NULL, &stat_error);
+  if (g_error_matches (stat_error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND))
+    yp_cli_set_subject (cli, from);
+  else
+    yp_cli_explain_missing_folder (cli, client, to, error);
+}
+
 gboolean
 yp_cli_mv (YpCli               *cli,
            const YpCliCommand  *command,
@@ -210,28 +244,38 @@ yp_cli_mv (YpCli               *cli,
   g_autoptr(YpNode) node = NULL;
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
+  gboolean into = FALSE;
 
   if (!yp_cli_parse_command_line (cli, command, NULL, &argc, &argv, 2, 2, error))
     return FALSE;
-  from = yp_cli_remote_path (argv[1]);
-  to = yp_cli_remote_path (argv[2]);
+  from = yp_cli_remote_path (cli, argv[1], NULL, error);
+  if (from == NULL)
+    return FALSE;
+  to = yp_cli_remote_path (cli, argv[2], &into, error);
+  if (to == NULL)
+    return FALSE;
 
   /* "mv /a.txt /Archive/" moves into the folder, keeping the name */
-  if (g_str_has_suffix (to, "/"))
+  if (into)
     {
       g_autofree char *name = remote_basename (from);
-      char *into = g_strconcat (to, name, NULL);
+      char *full = g_build_path ("/", to, name, NULL);
 
       g_free (to);
-      to = into;
+      to = full;
     }
 
   client = yp_cli_open_session (cli, error);
   if (client == NULL)
     return FALSE;
-  node = yp_client_move_sync (client, from, to, 0, NULL, error);
+  yp_cli_set_subject (cli, to);
+  node = yp_client_move_sync (client, YP_TARGET_PATH (from), YP_TARGET_PATH (to),
+                              YP_VERSION_ANY, NULL, error);
   if (node == NULL)
-    return FALSE;
+    {
+      explain_move_not_found (cli, client, from, to, error);
+      return FALSE;
+    }
 
   if (!cli->json)
     printf (_("Moved %s to %s\n"), from, yp_node_get_path (node));

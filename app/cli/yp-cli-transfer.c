@@ -119,6 +119,23 @@ parse_limit (const char  *text,
   return TRUE;
 }
 
+/* put --parents: the folder REMOTE goes into, as mkdir -p makes it. */
+static gboolean
+make_parents (YpCli       *cli,
+              YpClient    *client,
+              const char  *remote,
+              GError     **error)
+{
+  g_autofree char *parent = yp_cli_remote_parent (remote);
+  g_autoptr(YpNode) folder = NULL;
+
+  if (g_str_equal (parent, "/"))
+    return TRUE;
+  yp_cli_set_subject (cli, parent);
+  folder = yp_client_mkdir_sync (client, YP_TARGET_PATH (parent), TRUE, NULL, error);
+  return folder != NULL;
+}
+
 gboolean
 yp_cli_put (YpCli               *cli,
             const YpCliCommand  *command,
@@ -128,11 +145,14 @@ yp_cli_put (YpCli               *cli,
 {
   g_autofree char *limit_text = NULL;
   gboolean replace = FALSE;
+  gboolean parents = FALSE;
   const GOptionEntry entries[] = {
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_text,
       N_("Send at most this many bytes per second (like 500k or 2M)"), N_("RATE") },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
       N_("Replace the remote file if there is one"), NULL },
+    { "parents", 'p', 0, G_OPTION_ARG_NONE, &parents,
+      N_("Create the remote folder first, with any missing above it"), NULL },
     { NULL }
   };
   g_autoptr(YpClient) client = NULL;
@@ -142,13 +162,16 @@ yp_cli_put (YpCli               *cli,
   const char *local;
   gint64 if_version = 0;
   guint64 limit = 0;
+  gboolean into = FALSE;
   YpNode *node;
 
   if (!yp_cli_parse_command_line (cli, command, entries, &argc, &argv, 2, 2, error)
       || !parse_limit (limit_text, &limit, error))
     return FALSE;
   local = argv[1];
-  remote = yp_cli_remote_path (argv[2]);
+  remote = yp_cli_remote_path (cli, argv[2], &into, error);
+  if (remote == NULL)
+    return FALSE;
 
   if (!g_file_test (local, G_FILE_TEST_EXISTS))
     {
@@ -163,22 +186,24 @@ yp_cli_put (YpCli               *cli,
     }
   /* "put cat.jpg /Photos/" keeps the name */
   name = g_path_get_basename (local);
-  if (g_str_has_suffix (remote, "/"))
+  if (into)
     {
-      char *full = g_strconcat (remote, name, NULL);
+      char *full = g_build_path ("/", remote, name, NULL);
 
       g_free (remote);
       remote = full;
     }
 
   client = yp_cli_open_session (cli, error);
-  if (client == NULL)
+  if (client == NULL || (parents && !make_parents (cli, client, remote, error)))
     return FALSE;
+  yp_cli_set_subject (cli, remote);
 
   if (replace)
     {
       g_autoptr(GError) stat_error = NULL;
-      g_autoptr(YpNode) existing = yp_client_stat_sync (client, remote, NULL, &stat_error);
+      g_autoptr(YpNode) existing = yp_client_stat_sync (client, YP_TARGET_PATH (remote),
+                                                                NULL, &stat_error);
 
       if (existing == NULL
           && !g_error_matches (stat_error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND))
@@ -188,8 +213,8 @@ yp_cli_put (YpCli               *cli,
         }
       if (existing != NULL && yp_node_is_folder (existing))
         {
-          g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_EXISTS,
-                       _("%s is a folder"), remote);
+          g_set_error (error, YP_CLI_ERROR, YP_CLI_ERROR_IS_FOLDER,
+                       _("“%s” is a folder"), remote);
           return FALSE;
         }
       if (existing != NULL)
@@ -198,7 +223,10 @@ yp_cli_put (YpCli               *cli,
 
   transfer = yp_transfer_new_upload (local, remote, if_version);
   if (!run_transfer (client, transfer, limit, error))
-    return FALSE;
+    {
+      yp_cli_explain_missing_folder (cli, client, remote, error);
+      return FALSE;
+    }
 
   node = yp_transfer_get_node (transfer);
   if (cli->json)
@@ -228,6 +256,21 @@ yp_cli_put (YpCli               *cli,
   return TRUE;
 }
 
+/* The folder LOCAL goes into must exist; the download's own error would
+ * name the temporary file it writes first. */
+static gboolean
+check_local_folder (const char  *local,
+                    GError     **error)
+{
+  g_autofree char *folder = g_path_get_dirname (local);
+
+  if (g_file_test (folder, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _("The folder “%s” does not exist on this computer"), folder);
+  return FALSE;
+}
+
 gboolean
 yp_cli_get (YpCli               *cli,
             const YpCliCommand  *command,
@@ -251,7 +294,9 @@ yp_cli_get (YpCli               *cli,
   if (!yp_cli_parse_command_line (cli, command, entries, &argc, &argv, 2, 2, error)
       || !parse_limit (limit_text, &limit, error))
     return FALSE;
-  remote = yp_cli_remote_path (argv[1]);
+  remote = yp_cli_remote_path (cli, argv[1], NULL, error);
+  if (remote == NULL)
+    return FALSE;
   local = g_strdup (argv[2]);
 
   /* "get /Photos/cat.jpg ." keeps the name */
@@ -264,9 +309,13 @@ yp_cli_get (YpCli               *cli,
       local = full;
     }
 
+  if (!check_local_folder (local, error))
+    return FALSE;
+
   client = yp_cli_open_session (cli, error);
   if (client == NULL)
     return FALSE;
+  yp_cli_set_subject (cli, remote);
 
   transfer = yp_transfer_new_download (remote, local);
   if (!run_transfer (client, transfer, limit, error))

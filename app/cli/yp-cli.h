@@ -40,16 +40,42 @@ typedef enum
 
 /**
  * YpCli:
- * @server: (nullable): --server as given, without trailing slashes
+ * @server: (nullable): --server, normalised (yp_server_url_normalize())
  * @json: --json: one JSON document on stdout instead of text
+ * @command: (nullable): the name of the command that runs
+ * @address: (nullable): the server the command talks to
+ * @subject: (nullable): the remote path the failing step is about
  *
- * What every command shares: the global options.
+ * What every command shares: the global options, and what an error message
+ * needs to say where things went wrong (yp-cli-errors.c).
  */
 typedef struct
 {
-  char     *server;
-  gboolean  json;
+  char       *server;
+  gboolean    json;
+  const char *command;
+  char       *address;
+  char       *subject;
 } YpCli;
+
+#define YP_CLI_ERROR (yp_cli_error_quark ())
+
+/**
+ * YpCliError:
+ * @YP_CLI_ERROR_NO_FOLDER: the folder a new node goes into does not exist
+ *   (the subject); exit status 4
+ * @YP_CLI_ERROR_IS_FOLDER: a file cannot replace the folder of that name;
+ *   exit status 5
+ * @YP_CLI_ERROR_BAD_PATH: the remote path given is not one; exit status 2
+ *
+ * What the CLI finds out beyond the library's errors.
+ */
+typedef enum
+{
+  YP_CLI_ERROR_NO_FOLDER,
+  YP_CLI_ERROR_IS_FOLDER,
+  YP_CLI_ERROR_BAD_PATH,
+} YpCliError;
 
 /**
  * YpCliCommand:
@@ -80,7 +106,6 @@ gboolean        yp_cli_parse_command_line   (YpCli               *cli,
                                               int                  min_args,
                                               int                  max_args,
                                               GError             **error);
-char           *yp_cli_normalize_server     (const char          *url);
 gboolean        yp_cli_load_account         (char               **server,
                                               char               **username,
                                               GError             **error);
@@ -92,7 +117,22 @@ YpClient       *yp_cli_open_session         (YpCli               *cli,
                                               GError             **error);
 gboolean        yp_cli_parse_size           (const char          *text,
                                               guint64             *size);
-char           *yp_cli_remote_path          (const char          *path);
+char           *yp_cli_remote_path          (YpCli               *cli,
+                                              const char          *path,
+                                              gboolean            *into,
+                                              GError             **error);
+char           *yp_cli_remote_parent        (const char          *path);
+
+/* yp-cli-errors.c */
+GQuark          yp_cli_error_quark          (void);
+void            yp_cli_set_subject          (YpCli               *cli,
+                                              const char          *path);
+void            yp_cli_explain_missing_folder (YpCli             *cli,
+                                              YpClient            *client,
+                                              const char          *path,
+                                              GError             **error);
+int             yp_cli_report_error         (YpCli               *cli,
+                                              const GError        *error);
 
 /* yp-cli-output.c */
 JsonObject     *yp_cli_node_to_json         (YpNode              *node);

@@ -15,12 +15,14 @@
 #include "yp-cli.h"
 #include "yp-client-error.h"
 #include "yp-keyring.h"
+#include "yp-name.h"
+#include "yp-server-url.h"
 
 /*
  * yunpan-cli: the command-line client. This file holds what every command
- * shares: the global options, the command table, turning errors into
- * messages and exit statuses, and opening the signed-in session. The commands
- * live in yp-cli-account.c, yp-cli-files.c and yp-cli-transfer.c.
+ * shares: the global options, the command table and opening the signed-in
+ * session. The commands live in yp-cli-account.c, yp-cli-files.c and
+ * yp-cli-transfer.c; what their errors say, in yp-cli-errors.c.
  */
 
 static const YpCliCommand commands[] = {
@@ -30,8 +32,8 @@ static const YpCliCommand commands[] = {
   { "whoami", "", N_("Show who is signed in, and where"), yp_cli_whoami },
   { "ls", N_("[PATH]"), N_("List a folder: type, size, modified time and name"), yp_cli_ls },
   { "mkdir", N_("[-p] PATH"), N_("Create a folder"), yp_cli_mkdir },
-  { "put", N_("LOCAL REMOTE"), N_("Upload a file (instantly when the server has its content)"),
-    yp_cli_put },
+  { "put", N_("[-p] LOCAL REMOTE"),
+    N_("Upload a file (instantly when the server has its content)"), yp_cli_put },
   { "get", N_("REMOTE LOCAL"), N_("Download a file"), yp_cli_get },
   { "rm", N_("PATH"), N_("Delete a file, or a folder with everything in it"), yp_cli_rm },
   { "mv", N_("FROM TO"), N_("Move or rename; a TO ending in / is the folder to move into"),
@@ -50,7 +52,10 @@ static const YpCliCommand commands[] = {
      "  5    conflict: the name exists, or it changed meanwhile\n" \
      "  6    the server cannot be reached or is unavailable\n" \
      "  7    no keyring (Secret Service) to keep the session in\n" \
-     "  130  interrupted")
+     "  130  interrupted\n" \
+     "With --json, a failure prints {\"error\": {\"code\", \"message\", \"hint\",\n" \
+     "\"server_code\", \"exit_status\"}}: \"hint\" says what to do next, and\n" \
+     "\"server_code\" is the server's own code when the server refused.")
 
 #define YP_CLI_NOTES_HELP \
   N_("Remote paths are absolute (/Photos/cat.jpg); the leading / may be left out.\n" \
@@ -62,17 +67,6 @@ static const YpCliCommand commands[] = {
 /* ------------------------------------------------------------------------
  * Options
  * ------------------------------------------------------------------------ */
-
-/* "http://host:port/" and "http://host:port" are one server (and one keyring key). */
-char *
-yp_cli_normalize_server (const char *url)
-{
-  gsize len = strlen (url);
-
-  while (len > 0 && url[len - 1] == '/')
-    len--;
-  return g_strndup (url, len);
-}
 
 static gboolean
 server_option_cb (const char  *option_name,
@@ -94,7 +88,8 @@ server_option_cb (const char  *option_name,
       return FALSE;
     }
   g_free (cli->server);
-  cli->server = yp_cli_normalize_server (value);
+  /* one spelling, so that "HTTP://host/" finds the session of "http://host" */
+  cli->server = yp_server_url_normalize (value);
   return TRUE;
 }
 
@@ -217,13 +212,52 @@ yp_cli_parse_size (const char *text,
   return TRUE;
 }
 
-/* Remote paths are absolute; "Photos/cat.jpg" is taken to mean "/Photos/cat.jpg". */
+/**
+ * yp_cli_remote_path:
+ * @path: a remote path as the user typed it
+ * @into: (out) (optional): set to whether @path ends in a slash: the folder
+ *   to put something into
+ *
+ * Remote paths are absolute; "Photos/cat.jpg" is taken to mean
+ * "/Photos/cat.jpg". Checked here with the protocol's rules, so that a
+ * typing mistake is a usage error that names the path.
+ *
+ * Returns: (transfer full) (nullable): the path without trailing slashes,
+ *   or %NULL with YP_CLI_ERROR_BAD_PATH
+ */
 char *
-yp_cli_remote_path (const char *path)
+yp_cli_remote_path (YpCli       *cli,
+                    const char  *path,
+                    gboolean    *into,
+                    GError     **error)
 {
-  if (path[0] == '/')
-    return g_strdup (path);
-  return g_strconcat ("/", path, NULL);
+  g_autofree char *absolute = g_strconcat (path[0] == '/' ? "" : "/", path, NULL);
+  g_auto(GStrv) components = NULL;
+  gsize len = strlen (absolute);
+
+  if (into != NULL)
+    *into = absolute[len - 1] == '/';
+  if (len > 1 && absolute[len - 1] == '/')
+    absolute[--len] = '\0';
+  if (yp_path_split (absolute, &components) != YP_STATUS_OK)
+    {
+      yp_cli_set_subject (cli, path);
+      g_set_error (error, YP_CLI_ERROR, YP_CLI_ERROR_BAD_PATH,
+                   _("“%s” is not a valid remote path"), path);
+      return NULL;
+    }
+  return g_steal_pointer (&absolute);
+}
+
+/* The folder PATH is in ("/a/b.txt" → "/a", "/a" → "/"). */
+char *
+yp_cli_remote_parent (const char *path)
+{
+  const char *slash = strrchr (path, '/');
+
+  if (slash == NULL || slash == path)
+    return g_strdup ("/");
+  return g_strndup (path, slash - path);
 }
 
 /* ------------------------------------------------------------------------
@@ -242,7 +276,8 @@ yp_cli_load_account (char   **server,
   *server = *username = NULL;
   if (yp_account_load (&saved, username, &local_error))
     {
-      *server = saved ? yp_cli_normalize_server (saved) : NULL;
+      /* earlier versions saved the server as it was typed */
+      *server = saved ? yp_server_url_normalize (saved) : NULL;
       return TRUE;
     }
   /* yp_account_load() says G_IO_ERROR_NOT_FOUND; a half-written file is none too */
@@ -290,6 +325,10 @@ yp_cli_new_client (YpCli       *cli,
   g_autoptr(YpClient) client = yp_client_new (server);
   const char *chunk = g_getenv ("YUNPAN_CHUNK_SIZE");
 
+  /* what an error about reaching the server names */
+  g_free (cli->address);
+  cli->address = g_strdup (server);
+
   if (chunk != NULL && *chunk != '\0')
     {
       guint64 size = 0;
@@ -332,8 +371,7 @@ yp_cli_open_session (YpCli   *cli,
   if (username == NULL || g_strcmp0 (server, saved_server) != 0)
     {
       g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_AUTH_EXPIRED,
-                   _("Not signed in to %s; sign in with “yunpan-cli login USERNAME”"),
-                   server);
+                   _("Not signed in to %s"), server);
       return NULL;
     }
 
@@ -346,124 +384,12 @@ yp_cli_open_session (YpCli   *cli,
   if (token == NULL)
     {
       g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_AUTH_EXPIRED,
-                   _("Not signed in to %s; sign in with “yunpan-cli login USERNAME”"),
-                   server);
+                   _("Not signed in to %s"), server);
       return NULL;
     }
 
   yp_client_set_token (client, token);
   return g_steal_pointer (&client);
-}
-
-/* ------------------------------------------------------------------------
- * Errors
- * ------------------------------------------------------------------------ */
-
-static YpCliExit
-exit_status_for_error (const GError *error)
-{
-  if (error->domain == G_OPTION_ERROR)
-    return YP_CLI_EXIT_USAGE;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return YP_CLI_EXIT_INTERRUPTED;
-
-  if (error->domain == YP_CLIENT_ERROR)
-    {
-      switch ((YpClientError) error->code)
-        {
-        case YP_CLIENT_ERROR_AUTH_EXPIRED:
-          return YP_CLI_EXIT_AUTH;
-        case YP_CLIENT_ERROR_NOT_FOUND:
-          return YP_CLI_EXIT_NOT_FOUND;
-        case YP_CLIENT_ERROR_CONFLICT:
-        case YP_CLIENT_ERROR_EXISTS:
-          return YP_CLI_EXIT_CONFLICT;
-        case YP_CLIENT_ERROR_NETWORK:
-        case YP_CLIENT_ERROR_RESOLVE:
-        case YP_CLIENT_ERROR_TLS:
-        case YP_CLIENT_ERROR_SERVER:
-        case YP_CLIENT_ERROR_RATE_LIMITED:
-        case YP_CLIENT_ERROR_IN_PROGRESS:
-          return YP_CLI_EXIT_NETWORK;
-        case YP_CLIENT_ERROR_NO_KEYRING:
-          return YP_CLI_EXIT_NO_KEYRING;
-        case YP_CLIENT_ERROR_FAILED:
-        case YP_CLIENT_ERROR_INVALID_CREDENTIALS:
-        case YP_CLIENT_ERROR_INVALID:
-        case YP_CLIENT_ERROR_QUOTA:
-        case YP_CLIENT_ERROR_HASH_MISMATCH:
-        case YP_CLIENT_ERROR_CHANGED:
-        case YP_CLIENT_ERROR_CURSOR_EXPIRED:
-        default:
-          return YP_CLI_EXIT_FAILED;
-        }
-    }
-
-  /* local files, and transport errors the library did not wrap */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
-      || g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    return YP_CLI_EXIT_NOT_FOUND;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS)
-      || g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_EXIST))
-    return YP_CLI_EXIT_CONFLICT;
-  if (error->domain == G_RESOLVER_ERROR
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
-    return YP_CLI_EXIT_NETWORK;
-  return YP_CLI_EXIT_FAILED;
-}
-
-/* The "code" of the JSON error document, one per exit status. */
-static const char *
-exit_status_code (YpCliExit status)
-{
-  switch (status)
-    {
-    case YP_CLI_EXIT_USAGE: return "usage";
-    case YP_CLI_EXIT_AUTH: return "not_signed_in";
-    case YP_CLI_EXIT_NOT_FOUND: return "not_found";
-    case YP_CLI_EXIT_CONFLICT: return "conflict";
-    case YP_CLI_EXIT_NETWORK: return "unreachable";
-    case YP_CLI_EXIT_NO_KEYRING: return "no_keyring";
-    case YP_CLI_EXIT_INTERRUPTED: return "interrupted";
-    case YP_CLI_EXIT_OK:
-    case YP_CLI_EXIT_FAILED:
-    default:
-      return "failed";
-    }
-}
-
-/*
- * Says what went wrong on stderr ("yunpan-cli: <message>"), and with --json
- * also as {"error": {...}} on stdout so that a script always gets one
- * document. Returns the exit status.
- */
-static int
-report_error (YpCli        *cli,
-              const GError *error)
-{
-  YpCliExit status = exit_status_for_error (error);
-
-  fprintf (stderr, "yunpan-cli: %s\n", error->message);
-  /* the library's message says the session ended; say what to do about it */
-  if (status == YP_CLI_EXIT_AUTH && strstr (error->message, "yunpan-cli login") == NULL)
-    fprintf (stderr, "yunpan-cli: %s\n", _("sign in again with “yunpan-cli login USERNAME”"));
-
-  if (cli->json)
-    {
-      g_autoptr(JsonObject) root = json_object_new ();
-      JsonObject *object = json_object_new ();
-
-      json_object_set_string_member (object, "code", exit_status_code (status));
-      json_object_set_string_member (object, "message", error->message);
-      json_object_set_int_member (object, "exit_status", status);
-      json_object_set_object_member (root, "error", object);
-      yp_cli_print_json (root);
-    }
-  return status;
 }
 
 /* ------------------------------------------------------------------------
@@ -556,7 +482,7 @@ main (int    argc,
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
-      status = report_error (&cli, error);
+      status = yp_cli_report_error (&cli, error);
       goto out;
     }
 
@@ -580,16 +506,19 @@ main (int    argc,
     {
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                    _("“%s” is not a command; see “yunpan-cli --help”"), argv[1]);
-      status = report_error (&cli, error);
+      status = yp_cli_report_error (&cli, error);
       goto out;
     }
 
+  cli.command = command->name;
   if (command->run (&cli, command, argc - 1, argv + 1, &error))
     status = YP_CLI_EXIT_OK;
   else
-    status = report_error (&cli, error);
+    status = yp_cli_report_error (&cli, error);
 
 out:
   g_free (cli.server);
+  g_free (cli.address);
+  g_free (cli.subject);
   return status;
 }

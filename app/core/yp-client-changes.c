@@ -10,21 +10,6 @@
 
 /* The change feed. */
 
-void
-yp_changes_free (YpChanges *changes)
-{
-  g_clear_pointer (&changes->changes, g_ptr_array_unref);
-  g_free (changes);
-}
-
-static void
-yp_change_free (YpChange *change)
-{
-  g_clear_object (&change->node);
-  g_free (change->old_path);
-  g_free (change);
-}
-
 static YpChangeOp
 change_op (const char *op)
 {
@@ -37,6 +22,54 @@ change_op (const char *op)
   return YP_CHANGE_CREATE;
 }
 
+static YpChange *
+change_from_json (JsonObject *object)
+{
+  JsonObject *member = _yp_json_object (object, "node");
+  g_autoptr(YpNode) node = member ? yp_node_new_from_json (member) : NULL;
+
+  return _yp_change_new (json_object_get_int_member_with_default (object, "cursor", 0),
+                         change_op (json_object_get_string_member_with_default (object, "op",
+                                                                                NULL)),
+                         node,
+                         json_object_get_string_member_with_default (object, "old_path", NULL));
+}
+
+static gpointer
+reply_changes (YpClient    *client,
+               JsonObject  *reply,
+               gpointer     data,
+               GError     **error)
+{
+  gint64 since = *(gint64 *) data;
+  JsonArray *array = _yp_json_array (reply, "changes");
+  YpChanges *changes;
+
+  changes = _yp_changes_new (json_object_get_int_member_with_default (reply, "cursor", since),
+                             json_object_get_int_member_with_default (reply, "latest", since),
+                             json_object_get_boolean_member_with_default (reply, "has_more",
+                                                                          FALSE));
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    g_ptr_array_add (changes->changes,
+                     change_from_json (json_array_get_object_element (array, i)));
+  return changes;
+}
+
+static YpCall *
+changes_call (YpClient *self,
+              gint64    since,
+              gint64    limit)
+{
+  YpCall *call = _yp_call_new (self, "GET", "/changes");
+
+  _yp_call_add_query_int (call, "since", since);
+  if (limit > 0)
+    _yp_call_add_query_int (call, "limit", limit);
+  _yp_call_set_data (call, g_memdup2 (&since, sizeof since), g_free);
+  _yp_call_set_reply (call, reply_changes, (GDestroyNotify) yp_changes_unref);
+  return call;
+}
+
 YpChanges *
 yp_client_changes_sync (YpClient      *self,
                         gint64         since,
@@ -44,39 +77,29 @@ yp_client_changes_sync (YpClient      *self,
                         GCancellable  *cancellable,
                         GError       **error)
 {
-  g_autoptr(JsonObject) reply = NULL;
-  g_autofree char *query = NULL;
-  YpChanges *changes;
-  JsonArray *array;
-
   g_return_val_if_fail (YP_IS_CLIENT (self), NULL);
 
-  query = limit > 0
-    ? g_strdup_printf ("since=%" G_GINT64_FORMAT "&limit=%" G_GINT64_FORMAT, since, limit)
-    : g_strdup_printf ("since=%" G_GINT64_FORMAT, since);
-  reply = _yp_client_call (self, "GET", "/changes", query, NULL, cancellable, error);
-  if (reply == NULL)
-    return NULL;
-
-  changes = g_new0 (YpChanges, 1);
-  changes->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_change_free);
-  changes->cursor = json_object_get_int_member_with_default (reply, "cursor", since);
-  changes->latest = json_object_get_int_member_with_default (reply, "latest", since);
-  changes->has_more = json_object_get_boolean_member_with_default (reply, "has_more", FALSE);
-  array = _yp_json_array (reply, "changes");
-  for (guint i = 0; array && i < json_array_get_length (array); i++)
-    {
-      JsonObject *o = json_array_get_object_element (array, i);
-      YpChange *change = g_new0 (YpChange, 1);
-      JsonObject *node = _yp_json_object (o, "node");
-
-      change->cursor = json_object_get_int_member_with_default (o, "cursor", 0);
-      change->op = change_op (json_object_get_string_member_with_default (o, "op", NULL));
-      change->node = node ? yp_node_new_from_json (node) : NULL;
-      change->old_path = g_strdup (json_object_get_string_member_with_default (o, "old_path",
-                                                                                NULL));
-      g_ptr_array_add (changes->changes, change);
-    }
-  return changes;
+  return _yp_call_run_sync (changes_call (self, since, limit), cancellable, error);
 }
 
+void
+yp_client_changes_async (YpClient            *self,
+                         gint64               since,
+                         gint64               limit,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (YP_IS_CLIENT (self));
+
+  _yp_call_run_async (changes_call (self, since, limit), yp_client_changes_async, cancellable,
+                      callback, user_data);
+}
+
+YpChanges *
+yp_client_changes_finish (YpClient      *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  return _yp_call_finish (self, result, yp_client_changes_async, error);
+}

@@ -19,14 +19,18 @@
  * final; the error keeps the protocol's code (yp_client_error_get_status()).
  *
  * The `_sync` calls block and may run in any thread (libsoup ≥ 3.2 sends
- * from any thread); the `_async` calls run them in a worker thread so that a
- * user interface never waits.
+ * from any thread); the `_async` calls use libsoup's asynchronous API in
+ * the caller's thread-default main context, holding no thread. Everything
+ * else libsoup does with the session, its last unref included, happens in
+ * the thread that created the client, as libsoup requires.
  */
 struct _YpClient
 {
   GObject        parent_instance;
 
   SoupSession   *session;
+  GThread       *owner;       /* created the session */
+  GMainContext  *owner_context;
   char          *base_url;
 
   GMutex         mutex;       /* guards the fields below */
@@ -47,12 +51,39 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static gboolean
+unref_session_cb (gpointer session)
+{
+  g_object_unref (session);
+  return G_SOURCE_REMOVE;
+}
+
+/* A transfer's worker thread may drop the last reference to the client:
+ * the session then goes back to its own thread to be released, the next
+ * time that thread runs its main context. */
+static void
+release_session (YpClient *self)
+{
+  g_autoptr(GSource) source = NULL;
+
+  if (g_thread_self () == self->owner)
+    {
+      g_clear_object (&self->session);
+      return;
+    }
+  source = g_idle_source_new ();
+  g_source_set_callback (source, unref_session_cb, g_steal_pointer (&self->session), NULL);
+  g_source_set_static_name (source, "[yunpan] release session");
+  g_source_attach (source, self->owner_context);
+}
+
 static void
 yp_client_finalize (GObject *object)
 {
   YpClient *self = YP_CLIENT (object);
 
-  g_clear_object (&self->session);
+  release_session (self);
+  g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->base_url, g_free);
   if (self->token)
     memset (self->token, 0, strlen (self->token));
@@ -130,6 +161,8 @@ yp_client_init (YpClient *self)
    * stream or two. libsoup's own total of 10 would queue a listing behind
    * three uploads. The server takes 64 busy connections per address, and
    * several clients may share one address. */
+  self->owner = g_thread_self ();
+  self->owner_context = g_main_context_ref_thread_default ();
   self->session = soup_session_new_with_options ("timeout", 120,
                                                  "idle-timeout", 60,
                                                  "max-conns", 64,

@@ -4,8 +4,10 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "yp-listing.h"
 #include "yp-node.h"
 #include "yp-retry.h"
+#include "yp-target.h"
 #include "yp-transfer.h"
 
 G_BEGIN_DECLS
@@ -40,56 +42,6 @@ typedef struct
   const char *category;
   gboolean    recursive;
 } YpListOptions;
-
-/**
- * YpListing:
- * @folder: the folder listed
- * @entries: (element-type YpNode): one page of its entries
- * @total: entries matching in all
- */
-typedef struct
-{
-  YpNode    *folder;
-  GPtrArray *entries;
-  gint64     total;
-} YpListing;
-
-void yp_listing_free (YpListing *listing);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (YpListing, yp_listing_free)
-
-typedef enum
-{
-  YP_CHANGE_CREATE,
-  YP_CHANGE_MODIFY,
-  YP_CHANGE_MOVE,
-  YP_CHANGE_DELETE,
-} YpChangeOp;
-
-typedef struct
-{
-  gint64      cursor;
-  YpChangeOp  op;
-  YpNode     *node;
-  char       *old_path;
-} YpChange;
-
-/**
- * YpChanges:
- * @changes: (element-type YpChange): the changes after the cursor asked for
- * @cursor: the cursor to ask from next time
- * @latest: the newest cursor on the server
- * @has_more: whether to ask again at once
- */
-typedef struct
-{
-  GPtrArray *changes;
-  gint64     cursor;
-  gint64     latest;
-  gboolean   has_more;
-} YpChanges;
-
-void yp_changes_free (YpChanges *changes);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (YpChanges, yp_changes_free)
 
 YpClient   *yp_client_new            (const char           *base_url);
 const char *yp_client_get_base_url   (YpClient             *self);
@@ -137,31 +89,40 @@ gboolean    yp_client_whoami_sync    (YpClient             *self,
                                       GCancellable         *cancellable,
                                       GError              **error);
 
-/* The tree. Paths are absolute ("/", "/Photos/cat.jpg"). */
+/*
+ * The tree. Each call names its node with a YpTarget (by id, by path, or
+ * by name in a parent folder: see yp-target.h); paths are absolute ("/",
+ * "/Photos/cat.jpg"). IF_VERSION is what a change expects of the node:
+ * YP_VERSION_ANY, or exactly version N (see yp-node.h).
+ */
 YpListing  *yp_client_list_sync      (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *folder,
                                       const YpListOptions  *options,
                                       GCancellable         *cancellable,
                                       GError              **error);
 YpNode     *yp_client_stat_sync      (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *target,
                                       GCancellable         *cancellable,
                                       GError              **error);
+/* TARGET: a path, or a parent id and a name. PARENTS: create the missing
+ * folders above it too, and succeed when it exists already. */
 YpNode     *yp_client_mkdir_sync     (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *target,
                                       gboolean              parents,
                                       GCancellable         *cancellable,
                                       GError              **error);
-/* IF_VERSION 0: whatever the current version is. */
+/* TO: a path, or a parent id and/or a name (the part left out stays). */
 YpNode     *yp_client_move_sync      (YpClient             *self,
-                                      const char           *path,
-                                      const char           *to_path,
+                                      const YpTarget       *target,
+                                      const YpTarget       *to,
                                       gint64                if_version,
                                       GCancellable         *cancellable,
                                       GError              **error);
+/* CURSOR (nullable): set to the change-feed cursor of the deletion. */
 gboolean    yp_client_delete_sync    (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *target,
                                       gint64                if_version,
+                                      gint64               *cursor,
                                       GCancellable         *cancellable,
                                       GError              **error);
 YpChanges  *yp_client_changes_sync   (YpClient             *self,
@@ -180,7 +141,13 @@ gboolean    yp_client_download_sync  (YpClient             *self,
                                       YpTransfer           *transfer,
                                       GError              **error);
 
-/* The same, without blocking: each runs in a worker thread. */
+/*
+ * The same, without blocking: on libsoup's asynchronous API in the
+ * thread-default main context of the caller, where the callback runs. No
+ * thread is held while a call waits for the network or between its tries;
+ * cancelling ends a wait at once. A call whose answer arrived is delivered
+ * even when it was cancelled meanwhile, since the server made the change.
+ */
 void        yp_client_register_async (YpClient             *self,
                                       const char           *username,
                                       const char           *password,
@@ -231,7 +198,7 @@ gboolean    yp_client_whoami_finish  (YpClient             *self,
                                       gint64               *cursor,
                                       GError              **error);
 void        yp_client_list_async     (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *folder,
                                       const YpListOptions  *options,
                                       GCancellable         *cancellable,
                                       GAsyncReadyCallback   callback,
@@ -240,7 +207,7 @@ YpListing  *yp_client_list_finish    (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
 void        yp_client_stat_async     (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *target,
                                       GCancellable         *cancellable,
                                       GAsyncReadyCallback   callback,
                                       gpointer              user_data);
@@ -248,7 +215,7 @@ YpNode     *yp_client_stat_finish    (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
 void        yp_client_mkdir_async    (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *target,
                                       gboolean              parents,
                                       GCancellable         *cancellable,
                                       GAsyncReadyCallback   callback,
@@ -257,8 +224,8 @@ YpNode     *yp_client_mkdir_finish   (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
 void        yp_client_move_async     (YpClient             *self,
-                                      const char           *path,
-                                      const char           *to_path,
+                                      const YpTarget       *target,
+                                      const YpTarget       *to,
                                       gint64                if_version,
                                       GCancellable         *cancellable,
                                       GAsyncReadyCallback   callback,
@@ -267,13 +234,14 @@ YpNode     *yp_client_move_finish    (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
 void        yp_client_delete_async   (YpClient             *self,
-                                      const char           *path,
+                                      const YpTarget       *target,
                                       gint64                if_version,
                                       GCancellable         *cancellable,
                                       GAsyncReadyCallback   callback,
                                       gpointer              user_data);
 gboolean    yp_client_delete_finish  (YpClient             *self,
                                       GAsyncResult         *result,
+                                      gint64               *cursor,
                                       GError              **error);
 void        yp_client_changes_async  (YpClient             *self,
                                       gint64                since,

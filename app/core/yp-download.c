@@ -515,7 +515,7 @@ download_run (Download  *dl,
   YpRetryPolicy policy = _yp_client_get_retry_policy (dl->client);
   const char *remote = yp_transfer_get_remote_path (dl->transfer);
 
-  dl->node = yp_client_stat_sync (dl->client, remote, dl->cancellable, error);
+  dl->node = yp_client_stat_sync (dl->client, YP_TARGET_PATH (remote), dl->cancellable, error);
   if (dl->node == NULL)
     return FALSE;
   if (yp_node_is_folder (dl->node))

@@ -13,7 +13,15 @@
 #include "yp-hash.h"
 #include "yp-hasher.h"
 
-#define HASH_BUFFER (1024 * 1024)
+/* The file is read through a buffer small enough to stay in the core's L2
+ * cache between the kernel's copy into it and the hash reading it back, and
+ * large enough that the read calls cost little: 64 KiB to 1 MiB measured
+ * the same here, and 8 KiB (openssl's) cost half again as much system
+ * time. A whole number of buffers makes a progress step, so that no read
+ * is cut short for one. */
+#define HASH_BUFFER (128 * 1024)
+
+G_STATIC_ASSERT (YP_HASH_PROGRESS_STEP % HASH_BUFFER == 0);
 
 /**
  * YpHasher:
@@ -43,31 +51,91 @@ hash_job_free (HashJob *job)
   g_free (job);
 }
 
-gboolean
-yp_hash_fd_sync (int            fd,
-                 char           hex[65],
-                 guint64       *size,
-                 GCancellable  *cancellable,
-                 GError       **error)
+typedef struct
 {
-  g_autofree guint8 *buf = g_malloc (HASH_BUFFER);
-  yp_sha256_t *ctx = yp_sha256_new ();
-  gboolean ok = FALSE;
-  guint64 total = 0;
+  YpHashProgressFunc func;
+  gpointer           data;
+  guint64            reported;
+  guint64            next;
+} Progress;
 
+static void
+progress_init (Progress           *progress,
+               YpHashProgressFunc  func,
+               gpointer            data)
+{
+  progress->func = func;
+  progress->data = data;
+  progress->reported = G_MAXUINT64;
+  progress->next = YP_HASH_PROGRESS_STEP;
+}
+
+/* Whether HASHED reached the next step: then it is reported and the
+ * caller checks its cancellable. */
+static gboolean
+progress_step (Progress *progress,
+               guint64   hashed)
+{
+  if (hashed < progress->next)
+    return FALSE;
+  progress->next += YP_HASH_PROGRESS_STEP;
+  progress->reported = hashed;
+  if (progress->func != NULL)
+    progress->func (hashed, progress->data);
+  return TRUE;
+}
+
+/* The last report is the size, even when the end falls between steps. */
+static void
+progress_end (Progress *progress,
+              guint64   hashed)
+{
+  if (progress->func != NULL && progress->reported != hashed)
+    progress->func (hashed, progress->data);
+}
+
+static void
+set_read_error (GError **error)
+{
+  int saved = errno;
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+               _("Cannot read: %s"), g_strerror (saved));
+}
+
+gboolean
+yp_hash_fd_sync_full (int                  fd,
+                      char                 hex[65],
+                      guint64             *size,
+                      YpHashProgressFunc   progress_func,
+                      gpointer             progress_data,
+                      GCancellable        *cancellable,
+                      GError             **error)
+{
+  g_autofree guint8 *buf = NULL;
+  yp_sha256_t *ctx;
+  Progress progress;
+  guint64 total = 0;
+  gboolean ok = FALSE;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  buf = g_malloc (HASH_BUFFER);
+  ctx = yp_sha256_new ();
+  progress_init (&progress, progress_func, progress_data);
   (void) posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   for (;;)
     {
-      gssize n = read (fd, buf, HASH_BUFFER);
+      /* a read never crosses a step, so that short reads (a pipe) still
+       * report and check on every step */
+      gssize n = read (fd, buf, MIN (HASH_BUFFER, progress.next - total));
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
         {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Cannot read: %s"), g_strerror (saved));
+          set_read_error (error);
           break;
         }
       if (n == 0)
@@ -75,13 +143,13 @@ yp_hash_fd_sync (int            fd,
           yp_sha256_finish_hex (ctx, hex);
           if (size != NULL)
             *size = total;
+          progress_end (&progress, total);
           ok = TRUE;
           break;
         }
       yp_sha256_update (ctx, buf, (gsize) n);
       total += (guint64) n;
-      /* a cancellation check per 16 MiB costs nothing measurable */
-      if ((total & (16 * 1024 * 1024 - 1)) == 0
+      if (progress_step (&progress, total)
           && g_cancellable_set_error_if_cancelled (cancellable, error))
         break;
     }
@@ -90,11 +158,23 @@ yp_hash_fd_sync (int            fd,
 }
 
 gboolean
-yp_hash_file_sync (const char    *path,
-                   char           hex[65],
-                   guint64       *size,
-                   GCancellable  *cancellable,
-                   GError       **error)
+yp_hash_fd_sync (int            fd,
+                 char           hex[65],
+                 guint64       *size,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  return yp_hash_fd_sync_full (fd, hex, size, NULL, NULL, cancellable, error);
+}
+
+gboolean
+yp_hash_file_sync_full (const char          *path,
+                        char                 hex[65],
+                        guint64             *size,
+                        YpHashProgressFunc   progress,
+                        gpointer             progress_data,
+                        GCancellable        *cancellable,
+                        GError             **error)
 {
   int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   gboolean ok;
@@ -107,9 +187,19 @@ yp_hash_file_sync (const char    *path,
                    _("Cannot open “%s”: %s"), path, g_strerror (saved));
       return FALSE;
     }
-  ok = yp_hash_fd_sync (fd, hex, size, cancellable, error);
+  ok = yp_hash_fd_sync_full (fd, hex, size, progress, progress_data, cancellable, error);
   close (fd);
   return ok;
+}
+
+gboolean
+yp_hash_file_sync (const char    *path,
+                   char           hex[65],
+                   guint64       *size,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  return yp_hash_file_sync_full (path, hex, size, NULL, NULL, cancellable, error);
 }
 
 static void

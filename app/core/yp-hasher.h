@@ -9,6 +9,17 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (YpHasher, yp_hasher, YP, HASHER, GObject)
 
+/* How often, in bytes hashed, hashing reports progress and checks its
+ * cancellable: often enough that a cancelled hash stops at once and a
+ * progress bar moves, rarely enough to cost nothing measurable. */
+#define YP_HASH_PROGRESS_STEP (4 * 1024 * 1024)
+
+/* HASHED: the bytes hashed so far. Called in the hashing thread at least
+ * every YP_HASH_PROGRESS_STEP bytes, with growing values, and once at the
+ * end with the whole size (also for an empty file). */
+typedef void (*YpHashProgressFunc) (guint64  hashed,
+                                    gpointer user_data);
+
 /* Hashes the file at PATH in the calling thread; checks CANCELLABLE as it goes. */
 gboolean  yp_hash_file_sync       (const char          *path,
                                    char                 hex[65],
@@ -20,6 +31,23 @@ gboolean  yp_hash_file_sync       (const char          *path,
 gboolean  yp_hash_fd_sync         (int                  fd,
                                    char                 hex[65],
                                    guint64             *size,
+                                   GCancellable        *cancellable,
+                                   GError             **error);
+
+/* The same, telling PROGRESS (may be NULL) how far it got. A cancellation
+ * from PROGRESS ends the hash before it reads on. */
+gboolean  yp_hash_file_sync_full  (const char          *path,
+                                   char                 hex[65],
+                                   guint64             *size,
+                                   YpHashProgressFunc   progress,
+                                   gpointer             progress_data,
+                                   GCancellable        *cancellable,
+                                   GError             **error);
+gboolean  yp_hash_fd_sync_full    (int                  fd,
+                                   char                 hex[65],
+                                   guint64             *size,
+                                   YpHashProgressFunc   progress,
+                                   gpointer             progress_data,
                                    GCancellable        *cancellable,
                                    GError             **error);
 

@@ -78,6 +78,10 @@ typedef struct
   gulong        chain_id;
   GCancellable *caller_cancellable;
   char         *server;
+  /* a lookup that moves an item from an old spelling of the server */
+  char         *username;
+  char         *old_server;
+  char         *token;
 } KeyringCall;
 
 static void
@@ -93,6 +97,10 @@ keyring_call_free (KeyringCall *call)
   g_clear_object (&call->caller_cancellable);
   g_clear_object (&call->timeout_cancellable);
   g_free (call->server);
+  g_free (call->username);
+  g_free (call->old_server);
+  if (call->token != NULL)
+    secret_password_free (call->token);
   g_free (call);
 }
 
@@ -199,18 +207,149 @@ wait_result (GMainContext  *context,
  * Lookup
  * ------------------------------------------------------------------------ */
 
+/*
+ * Earlier versions keyed the item by the server as the user typed it
+ * ("HTTP://host:8765/"). When the normal spelling finds nothing, the
+ * lookup searches the user's items for one whose server normalises to the
+ * same, reads it, stores it under the normal spelling and deletes the old
+ * item: search_cb, then old_lookup_cb, moved_cb and old_cleared_cb.
+ */
+static void
+lookup_return_token (GTask *task)
+{
+  KeyringCall *call = keyring_task_call (task);
+
+  g_task_return_pointer (task, g_strdup (call->token), g_free);
+}
+
+static void
+old_cleared_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* the token is found either way; a second item only wastes space */
+  if (!secret_password_clear_finish (result, &error) && error != NULL)
+    g_debug ("Could not delete the keyring item of %s: %s",
+             keyring_task_call (task)->old_server, error->message);
+  lookup_return_token (task);
+}
+
+static void
+moved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  KeyringCall *call = keyring_task_call (task);
+
+  /* keep the old item when the new one could not be stored */
+  if (!secret_password_store_finish (result, &error))
+    {
+      g_debug ("Could not store the session under %s: %s", call->server, error->message);
+      lookup_return_token (task);
+      return;
+    }
+  secret_password_clear (token_schema (), call->timeout_cancellable, old_cleared_cb,
+                         g_steal_pointer (&task),
+                         "server", call->old_server, "username", call->username, NULL);
+}
+
+static void
+old_lookup_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autofree char *label = NULL;
+  KeyringCall *call = keyring_task_call (task);
+  GError *error = NULL;
+
+  call->token = secret_password_lookup_finish (result, &error);
+  if (error != NULL)
+    {
+      keyring_task_return_error (task, error);
+      return;
+    }
+  if (call->token == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  label = g_strdup_printf (_("Yunpan session of %s on %s"), call->username, call->server);
+  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, label, call->token,
+                         call->timeout_cancellable, moved_cb, g_steal_pointer (&task),
+                         "server", call->server, "username", call->username, NULL);
+}
+
+/* The server attribute of the first of ITEMS that is another spelling of
+ * SERVER, or NULL. */
+static char *
+find_old_spelling (GList      *items,
+                   const char *server)
+{
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (l->data);
+      const char *spelling = g_hash_table_lookup (attributes, "server");
+      g_autofree char *normal = spelling ? yp_server_url_normalize (spelling) : NULL;
+
+      if (normal != NULL && g_str_equal (normal, server) && !g_str_equal (spelling, server))
+        return g_strdup (spelling);
+    }
+  return NULL;
+}
+
+static void
+search_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KeyringCall *call = keyring_task_call (task);
+  GError *error = NULL;
+  GList *items = secret_password_search_finish (result, &error);
+
+  if (error != NULL)
+    {
+      keyring_task_return_error (task, error);
+      return;
+    }
+  call->old_server = find_old_spelling (items, call->server);
+  g_list_free_full (items, g_object_unref);
+  if (call->old_server == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  secret_password_lookup (token_schema (), call->timeout_cancellable, old_lookup_cb,
+                          g_steal_pointer (&task),
+                          "server", call->old_server, "username", call->username, NULL);
+}
+
 static void
 lookup_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  KeyringCall *call = keyring_task_call (task);
   GError *error = NULL;
   char *secret = secret_password_lookup_finish (result, &error);
 
   if (error != NULL)
     {
       keyring_task_return_error (task, error);
+      return;
+    }
+  if (secret == NULL)
+    {
+      secret_password_search (token_schema (), SECRET_SEARCH_ALL, call->timeout_cancellable,
+                              search_cb, g_steal_pointer (&task),
+                              "username", call->username, NULL);
       return;
     }
   g_task_return_pointer (task, g_strdup (secret), g_free);
@@ -230,6 +369,7 @@ yp_keyring_lookup_token_async (const char          *server,
 
   task = keyring_task_new (server, yp_keyring_lookup_token_async, cancellable, callback,
                            user_data);
+  keyring_task_call (task)->username = g_strdup (username);
   secret_password_lookup (token_schema (), keyring_task_call (task)->timeout_cancellable,
                           lookup_cb, task,
                           "server", keyring_task_call (task)->server, "username", username,

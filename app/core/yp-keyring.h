@@ -12,7 +12,8 @@ G_BEGIN_DECLS
  * YP_CLIENT_ERROR_NO_KEYRING and a message that says what to do; a call
  * the keyring does not answer in time fails with G_IO_ERROR_TIMED_OUT.
  * The server URL is normalised (yp_server_url_normalize()) first, so every
- * spelling of one server finds the same item.
+ * spelling of one server finds the same item; an item an earlier version
+ * stored under another spelling is found too, and moved to the normal one.
  */
 void      yp_keyring_set_timeout       (guint                 seconds);
 

@@ -33,12 +33,17 @@ G_DEFINE_FINAL_TYPE (YpNode, yp_node, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_ID,
+  PROP_PARENT_ID,
   PROP_NAME,
   PROP_PATH,
   PROP_IS_FOLDER,
   PROP_SIZE,
+  PROP_SHA256,
   PROP_CATEGORY,
+  PROP_MTIME,
+  PROP_CREATED,
   PROP_MODIFIED,
+  PROP_VERSION,
   PROP_DOWNLOADS,
   N_PROPS
 };
@@ -71,6 +76,9 @@ yp_node_get_property (GObject    *object,
     case PROP_ID:
       g_value_set_int64 (value, self->id);
       break;
+    case PROP_PARENT_ID:
+      g_value_set_int64 (value, self->parent_id);
+      break;
     case PROP_NAME:
       g_value_set_string (value, self->name);
       break;
@@ -83,11 +91,23 @@ yp_node_get_property (GObject    *object,
     case PROP_SIZE:
       g_value_set_int64 (value, self->size);
       break;
+    case PROP_SHA256:
+      g_value_set_string (value, self->sha256);
+      break;
     case PROP_CATEGORY:
       g_value_set_string (value, self->category);
       break;
+    case PROP_MTIME:
+      g_value_set_int64 (value, self->mtime);
+      break;
+    case PROP_CREATED:
+      g_value_set_int64 (value, self->created);
+      break;
     case PROP_MODIFIED:
       g_value_set_int64 (value, self->modified);
+      break;
+    case PROP_VERSION:
+      g_value_set_int64 (value, self->version);
       break;
     case PROP_DOWNLOADS:
       g_value_set_int64 (value, self->downloads);
@@ -95,6 +115,21 @@ yp_node_get_property (GObject    *object,
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+/* Every field is a property so that a list row or a sort can bind to it;
+ * a node never changes, so none of them is ever notified. */
+static GParamSpec *
+int64_property (const char *name)
+{
+  return g_param_spec_int64 (name, NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+}
+
+static GParamSpec *
+string_property (const char *name)
+{
+  return g_param_spec_string (name, NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 }
 
 static void
@@ -105,28 +140,21 @@ yp_node_class_init (YpNodeClass *klass)
   object_class->finalize = yp_node_finalize;
   object_class->get_property = yp_node_get_property;
 
-  properties[PROP_ID] =
-    g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_PATH] =
-    g_param_spec_string ("path", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ID] = int64_property ("id");
+  properties[PROP_PARENT_ID] = int64_property ("parent-id");
+  properties[PROP_NAME] = string_property ("name");
+  properties[PROP_PATH] = string_property ("path");
   properties[PROP_IS_FOLDER] =
     g_param_spec_boolean ("is-folder", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_SIZE] =
-    g_param_spec_int64 ("size", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_CATEGORY] =
-    g_param_spec_string ("category", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_MODIFIED] =
-    g_param_spec_int64 ("modified", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_DOWNLOADS] =
-    g_param_spec_int64 ("downloads", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SIZE] = int64_property ("size");
+  properties[PROP_SHA256] = string_property ("sha256");
+  properties[PROP_CATEGORY] = string_property ("category");
+  properties[PROP_MTIME] = int64_property ("mtime");
+  properties[PROP_CREATED] = int64_property ("created");
+  properties[PROP_MODIFIED] = int64_property ("modified");
+  properties[PROP_VERSION] = int64_property ("version");
+  properties[PROP_DOWNLOADS] = int64_property ("downloads");
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -190,10 +218,37 @@ yp_node_new_from_json (JsonObject *object)
   return self;
 }
 
-const char *yp_node_get_name (YpNode *self) { g_return_val_if_fail (YP_IS_NODE (self), NULL); return self->name; }
-const char *yp_node_get_path (YpNode *self) { g_return_val_if_fail (YP_IS_NODE (self), NULL); return self->path; }
-const char *yp_node_get_sha256 (YpNode *self) { g_return_val_if_fail (YP_IS_NODE (self), NULL); return self->sha256; }
-const char *yp_node_get_category (YpNode *self) { g_return_val_if_fail (YP_IS_NODE (self), NULL); return self->category; }
+const char *
+yp_node_get_name (YpNode *self)
+{
+  g_return_val_if_fail (YP_IS_NODE (self), NULL);
+
+  return self->name;
+}
+
+const char *
+yp_node_get_path (YpNode *self)
+{
+  g_return_val_if_fail (YP_IS_NODE (self), NULL);
+
+  return self->path;
+}
+
+const char *
+yp_node_get_sha256 (YpNode *self)
+{
+  g_return_val_if_fail (YP_IS_NODE (self), NULL);
+
+  return self->sha256;
+}
+
+const char *
+yp_node_get_category (YpNode *self)
+{
+  g_return_val_if_fail (YP_IS_NODE (self), NULL);
+
+  return self->category;
+}
 
 gint64
 yp_node_get_id (YpNode *self)

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "yp-protocol.h"
 #include "yp-server-url.h"
 
 static int
@@ -22,7 +23,9 @@ default_port (const char *scheme)
  * One spelling for one server, so that whatever names it (the command line,
  * the window, the keyring) agrees: the scheme and host in lower case, no
  * default port, no user info, query or fragment, and no trailing slashes.
- * "http://Host:80/" and "http://host" are both "http://host".
+ * "http://Host:80/" and "http://host" are both "http://host". The API's
+ * own address ("http://host/api/v1"), which a person may copy from a
+ * server's documentation, is the server's too: requests add that part.
  *
  * Returns: (transfer full): the normal form, or a copy of @url when it is
  *   not an absolute URL with a host
@@ -51,6 +54,13 @@ yp_server_url_normalize (const char *url)
   len = strlen (path);
   while (len > 0 && path[len - 1] == '/')
     path[--len] = '\0';
+  if (g_str_has_suffix (path, YP_API_PREFIX))
+    {
+      len -= strlen (YP_API_PREFIX);
+      path[len] = '\0';
+      while (len > 0 && path[len - 1] == '/')
+        path[--len] = '\0';
+    }
 
   normal = g_uri_build (G_URI_FLAGS_ENCODED_PATH, scheme, NULL, host, port, path, NULL, NULL);
   return g_uri_to_string (normal);

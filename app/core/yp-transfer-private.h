@@ -11,6 +11,11 @@ G_BEGIN_DECLS
  * a second. */
 void           _yp_transfer_set_state     (YpTransfer      *self,
                                            YpTransferState  state);
+/* Both at once: a state whose bytes done count anew (hashing, then
+ * sending) is never seen with the other's count. */
+void           _yp_transfer_set_state_and_done (YpTransfer      *self,
+                                                YpTransferState  state,
+                                                guint64          done);
 void           _yp_transfer_set_total     (YpTransfer      *self,
                                            guint64          total);
 void           _yp_transfer_set_done      (YpTransfer      *self,
@@ -27,5 +32,14 @@ void           _yp_transfer_finish        (YpTransfer      *self,
 void           _yp_transfer_set_limiter   (YpTransfer      *self,
                                            YpRateLimiter   *limiter);
 YpRateLimiter *_yp_transfer_get_limiter   (YpTransfer      *self);
+/* The upload's options, with the remote path's if_version folded in. */
+const YpUploadOptions *_yp_transfer_get_upload_options (YpTransfer *self);
+/* UPLOAD_ID: the server's, or NULL once there is none to resume. */
+void           _yp_transfer_set_upload_id (YpTransfer      *self,
+                                           const char      *upload_id);
+void           _yp_transfer_set_offset    (YpTransfer      *self,
+                                           guint64          offset);
+void           _yp_transfer_set_uploaded_identity (YpTransfer           *self,
+                                                   const YpFileIdentity *identity);
 
 G_END_DECLS

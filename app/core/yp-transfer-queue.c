@@ -98,7 +98,11 @@ update_totals (YpTransferQueue *self)
       if (yp_transfer_get_state (transfer) >= YP_TRANSFER_DONE)
         continue;
       items++;
-      bytes += total - MIN (total, yp_transfer_get_bytes_done (transfer));
+      /* what a hashing upload has done is hashed, not yet sent */
+      if (yp_transfer_get_state (transfer) == YP_TRANSFER_HASHING)
+        bytes += total;
+      else
+        bytes += total - MIN (total, yp_transfer_get_bytes_done (transfer));
       rate += yp_transfer_get_rate (transfer);
     }
 

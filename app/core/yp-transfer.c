@@ -3,7 +3,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "yp-enum-types.h"
 #include "yp-transfer-private.h"
@@ -26,6 +30,7 @@ struct _YpTransfer
   char                *local_path;
   char                *remote_path;
   gint64               if_version;
+  YpUploadOptions      upload_options;  /* its strings owned */
   GCancellable        *cancellable;
   GMainContext        *context;
   YpRateLimiter       *limiter;
@@ -38,10 +43,17 @@ struct _YpTransfer
   gboolean             instant;
   GError              *error;
   YpNode              *node;
+  char                *upload_id;
+  guint64              offset;
+  YpFileIdentity       uploaded_identity;
+  gboolean             has_uploaded_identity;
   GSource             *notify_source;
 
   /* main context only */
   gboolean             finished_emitted;
+  YpTransferState      rate_state;  /* at the last notification */
+  char                *notified_upload_id;
+  guint64              notified_offset;
   guint64              rate;
   guint64              rate_done;
   gint64               rate_time;
@@ -60,6 +72,8 @@ enum {
   PROP_TOTAL_BYTES,
   PROP_RATE,
   PROP_INSTANT,
+  PROP_UPLOAD_ID,
+  PROP_OFFSET,
   N_PROPS
 };
 
@@ -88,6 +102,11 @@ yp_transfer_finalize (GObject *object)
   g_clear_object (&self->limiter);
   g_clear_error (&self->error);
   g_clear_object (&self->node);
+  g_clear_pointer (&self->upload_id, g_free);
+  g_clear_pointer (&self->notified_upload_id, g_free);
+  g_clear_pointer ((char **) &self->upload_options.name, g_free);
+  g_clear_pointer ((char **) &self->upload_options.sha256, g_free);
+  g_clear_pointer ((char **) &self->upload_options.resume_upload_id, g_free);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (yp_transfer_parent_class)->finalize (object);
@@ -132,6 +151,12 @@ yp_transfer_get_property (GObject    *object,
     case PROP_INSTANT:
       g_value_set_boolean (value, yp_transfer_get_instant (self));
       break;
+    case PROP_UPLOAD_ID:
+      g_value_take_string (value, yp_transfer_dup_upload_id (self));
+      break;
+    case PROP_OFFSET:
+      g_value_set_uint64 (value, yp_transfer_get_offset (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -173,6 +198,14 @@ yp_transfer_class_init (YpTransferClass *klass)
   properties[PROP_INSTANT] =
     g_param_spec_boolean ("instant", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* what a later process needs to resume the upload: notified when they
+   * change, not with every progress update */
+  properties[PROP_UPLOAD_ID] =
+    g_param_spec_string ("upload-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OFFSET] =
+    g_param_spec_uint64 ("offset", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -200,15 +233,34 @@ yp_transfer_new_upload (const char *local_path,
                         const char *remote_path,
                         gint64      if_version)
 {
-  YpTransfer *self;
+  YpUploadOptions options = { .if_version = if_version };
 
   g_return_val_if_fail (local_path != NULL && remote_path != NULL, NULL);
+
+  return yp_transfer_new_upload_full (local_path, remote_path, &options);
+}
+
+YpTransfer *
+yp_transfer_new_upload_full (const char            *local_path,
+                             const char            *remote_path,
+                             const YpUploadOptions *options)
+{
+  YpTransfer *self;
+
+  g_return_val_if_fail (local_path != NULL && options != NULL, NULL);
+  g_return_val_if_fail ((remote_path != NULL) != (options->parent_id > 0), NULL);
+  g_return_val_if_fail (options->parent_id <= 0 || options->name != NULL, NULL);
+  g_return_val_if_fail (options->if_version >= YP_VERSION_ANY, NULL);
 
   self = g_object_new (YP_TYPE_TRANSFER, NULL);
   self->direction = YP_TRANSFER_UPLOAD;
   self->local_path = g_strdup (local_path);
   self->remote_path = g_strdup (remote_path);
-  self->if_version = if_version;
+  self->if_version = options->if_version;
+  self->upload_options = *options;
+  self->upload_options.name = g_strdup (options->name);
+  self->upload_options.sha256 = g_strdup (options->sha256);
+  self->upload_options.resume_upload_id = g_strdup (options->resume_upload_id);
   return self;
 }
 
@@ -278,6 +330,7 @@ LOCKED_GETTER (guint64, bytes_done, done)
 LOCKED_GETTER (guint64, total_bytes, total)
 LOCKED_GETTER (guint64, bytes_sent, sent)
 LOCKED_GETTER (gboolean, instant, instant)
+LOCKED_GETTER (guint64, offset, offset)
 
 #undef LOCKED_GETTER
 
@@ -287,6 +340,36 @@ yp_transfer_get_rate (YpTransfer *self)
   g_return_val_if_fail (YP_IS_TRANSFER (self), 0);
 
   return self->rate;
+}
+
+char *
+yp_transfer_dup_upload_id (YpTransfer *self)
+{
+  char *upload_id;
+
+  g_return_val_if_fail (YP_IS_TRANSFER (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  upload_id = g_strdup (self->upload_id);
+  g_mutex_unlock (&self->mutex);
+  return upload_id;
+}
+
+gboolean
+yp_transfer_get_uploaded_identity (YpTransfer     *self,
+                                   YpFileIdentity *identity)
+{
+  gboolean known;
+
+  g_return_val_if_fail (YP_IS_TRANSFER (self), FALSE);
+  g_return_val_if_fail (identity != NULL, FALSE);
+
+  g_mutex_lock (&self->mutex);
+  known = self->has_uploaded_identity && self->state == YP_TRANSFER_DONE;
+  if (known)
+    *identity = self->uploaded_identity;
+  g_mutex_unlock (&self->mutex);
+  return known;
 }
 
 /**
@@ -386,8 +469,8 @@ dispatch_notify (gpointer data)
 {
   YpTransfer *self = data;
   YpTransferState state;
-  gboolean finished;
-  guint64 done;
+  gboolean finished, upload_id_changed;
+  guint64 done, offset;
 
   g_mutex_lock (&self->mutex);
   /* a worker may have replaced this source while it was being dispatched:
@@ -396,10 +479,26 @@ dispatch_notify (gpointer data)
     g_clear_pointer (&self->notify_source, g_source_unref);
   state = self->state;
   done = self->done;
+  offset = self->offset;
+  upload_id_changed = g_strcmp0 (self->upload_id, self->notified_upload_id) != 0;
+  if (upload_id_changed)
+    {
+      g_free (self->notified_upload_id);
+      self->notified_upload_id = g_strdup (self->upload_id);
+    }
   g_mutex_unlock (&self->mutex);
 
   finished = state >= YP_TRANSFER_DONE;
-  update_rate (self, done);
+  /* the rate is the transfer's: hashing goes at another pace, and the bytes
+   * done count from the offset again once it is over */
+  if (state == YP_TRANSFER_RUNNING && self->rate_state != YP_TRANSFER_RUNNING)
+    {
+      self->rate = 0;
+      self->rate_time = 0;
+    }
+  self->rate_state = state;
+  if (state == YP_TRANSFER_RUNNING)
+    update_rate (self, done);
 
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_DONE]);
@@ -407,6 +506,13 @@ dispatch_notify (gpointer data)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INSTANT]);
+  if (upload_id_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD_ID]);
+  if (offset != self->notified_offset)
+    {
+      self->notified_offset = offset;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFSET]);
+    }
   if (finished && !self->finished_emitted)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
   g_object_thaw_notify (G_OBJECT (self));
@@ -458,6 +564,23 @@ _yp_transfer_set_state (YpTransfer      *self,
       return;
     }
   self->state = state;
+  g_mutex_unlock (&self->mutex);
+  schedule_notify (self, TRUE);
+}
+
+void
+_yp_transfer_set_state_and_done (YpTransfer      *self,
+                                 YpTransferState  state,
+                                 guint64          done)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->state >= YP_TRANSFER_DONE)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  self->state = state;
+  self->done = done;
   g_mutex_unlock (&self->mutex);
   schedule_notify (self, TRUE);
 }
@@ -546,4 +669,87 @@ YpRateLimiter *
 _yp_transfer_get_limiter (YpTransfer *self)
 {
   return self->limiter;
+}
+
+const YpUploadOptions *
+_yp_transfer_get_upload_options (YpTransfer *self)
+{
+  return &self->upload_options;
+}
+
+void
+_yp_transfer_set_upload_id (YpTransfer *self,
+                            const char *upload_id)
+{
+  g_mutex_lock (&self->mutex);
+  if (g_strcmp0 (self->upload_id, upload_id) == 0)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  g_free (self->upload_id);
+  self->upload_id = g_strdup (upload_id);
+  g_mutex_unlock (&self->mutex);
+  /* a caller saves it at once, to resume after a crash */
+  schedule_notify (self, TRUE);
+}
+
+void
+_yp_transfer_set_offset (YpTransfer *self,
+                         guint64     offset)
+{
+  g_mutex_lock (&self->mutex);
+  self->offset = offset;
+  g_mutex_unlock (&self->mutex);
+  schedule_notify (self, FALSE);
+}
+
+void
+_yp_transfer_set_uploaded_identity (YpTransfer           *self,
+                                    const YpFileIdentity *identity)
+{
+  g_mutex_lock (&self->mutex);
+  self->uploaded_identity = *identity;
+  self->has_uploaded_identity = TRUE;
+  g_mutex_unlock (&self->mutex);
+}
+
+/* ------------------------------------------------------------------------
+ * File identity
+ * ------------------------------------------------------------------------ */
+
+gboolean
+yp_file_identity_from_path (const char      *path,
+                            YpFileIdentity  *identity,
+                            GError         **error)
+{
+  GStatBuf st;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (identity != NULL, FALSE);
+
+  if (g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot stat “%s”: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  identity->device = (guint64) st.st_dev;
+  identity->inode = (guint64) st.st_ino;
+  identity->size = (guint64) st.st_size;
+  identity->mtime_ns = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000)
+                       + st.st_mtim.tv_nsec;
+  return TRUE;
+}
+
+gboolean
+yp_file_identity_equal (const YpFileIdentity *a,
+                        const YpFileIdentity *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  return a->device == b->device && a->inode == b->inode && a->size == b->size
+         && a->mtime_ns == b->mtime_ns;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,10 @@
  * mix of two versions is never stored (the server's own hash check is the
  * last line of defence).
  *
+ * A caller that keeps an index (a sync engine) can spare the hashing by
+ * giving the hash with the file identity it was computed from, and resume
+ * an upload a previous process started from the server's upload id.
+ *
  * Two chunks are in flight: the next one goes out as soon as the body of
  * the one before has been written, so the line stays busy while the server
  * stores and hashes a chunk and answers it. Each request runs on a thread
@@ -37,6 +42,9 @@
  */
 
 #define UPLOAD_RESTARTS_MAX 3
+/* starts refused because the destination changed between its stat and the
+ * start, for an unconditional upload */
+#define START_RACES_MAX     3
 #define WINDOW_MAX          2
 /* what the server accepted before it said how much it accepts */
 #define SERVER_MAX_CHUNK_DEFAULT ((guint64) 256 * 1024 * 1024)
@@ -54,8 +62,11 @@ typedef struct
   YpTransfer     *transfer;
   GCancellable   *cancellable;
   YpRateLimiter  *limiter;
+  const YpUploadOptions *options;
+  guint           attempt;      /* of the whole upload, from 1 */
   int             fd;
   struct stat     st;
+  YpFileIdentity  identity;     /* of the file as it was hashed */
   char            sha256[65];
   char           *upload_id;
   YpChunkSizer    sizer;
@@ -72,6 +83,7 @@ typedef struct
   gint64          proof_grace_end;
   gboolean        instant;      /* the proof was accepted */
   gboolean        stuck;        /* chunks kept being refused as too many */
+  gboolean        proof_changed;  /* the file changed before its proof went out */
 } Upload;
 
 struct _Chunk
@@ -98,24 +110,88 @@ upload_clear (Upload *up)
   g_clear_pointer (&up->upload_id, g_free);
 }
 
-/* Whether the file still has the size and mtime it had when it was hashed. */
+static void
+identity_from_stat (YpFileIdentity    *identity,
+                    const struct stat *st)
+{
+  identity->device = (guint64) st->st_dev;
+  identity->inode = (guint64) st->st_ino;
+  identity->size = (guint64) st->st_size;
+  identity->mtime_ns = (gint64) st->st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000)
+                       + st->st_mtim.tv_nsec;
+}
+
+static gboolean
+set_changed_error (Upload  *up,
+                   GError **error)
+{
+  g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED,
+               _("“%s” changed while it was being uploaded"),
+               yp_transfer_get_local_path (up->transfer));
+  return FALSE;
+}
+
+/* Whether the open file still has the identity it had when it was hashed;
+ * with AT_PATH, also whether the path still names that file, as an editor
+ * that saves by renaming a new file over the old one replaces it. */
+static gboolean
+file_unchanged_full (Upload    *up,
+                     gboolean   at_path,
+                     GError   **error)
+{
+  YpFileIdentity now;
+  struct stat st;
+
+  if (fstat (up->fd, &st) != 0)
+    return _yp_set_io_error (error, errno, "stat", yp_transfer_get_local_path (up->transfer));
+  identity_from_stat (&now, &st);
+  if (!yp_file_identity_equal (&now, &up->identity))
+    return set_changed_error (up, error);
+  if (!at_path)
+    return TRUE;
+  if (g_stat (yp_transfer_get_local_path (up->transfer), &st) != 0)
+    return set_changed_error (up, error);
+  identity_from_stat (&now, &st);
+  if (!yp_file_identity_equal (&now, &up->identity))
+    return set_changed_error (up, error);
+  return TRUE;
+}
+
 static gboolean
 file_unchanged (Upload  *up,
                 GError **error)
 {
-  struct stat now;
+  return file_unchanged_full (up, FALSE, error);
+}
 
-  if (fstat (up->fd, &now) != 0)
-    return _yp_set_io_error (error, errno, "stat", yp_transfer_get_local_path (up->transfer));
-  if (now.st_size != up->st.st_size || now.st_mtim.tv_sec != up->st.st_mtim.tv_sec
-      || now.st_mtim.tv_nsec != up->st.st_mtim.tv_nsec)
-    {
-      g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED,
-                   _("“%s” changed while it was being uploaded"),
-                   yp_transfer_get_local_path (up->transfer));
-      return FALSE;
-    }
-  return TRUE;
+static void
+hash_progress (guint64  hashed,
+               gpointer data)
+{
+  Upload *up = data;
+
+  _yp_transfer_set_done (up->transfer, MIN (hashed, (guint64) up->st.st_size));
+}
+
+/* SHA-256 of the open file, the bytes done growing as it goes. */
+static gboolean
+hash_file (Upload  *up,
+           GError **error)
+{
+  /* the identity check after it catches a file that grew or shrank */
+  return yp_hash_fd_sync_full (up->fd, up->sha256, NULL, hash_progress, up, up->cancellable,
+                               error);
+}
+
+/* Whether the caller's hash can stand for the file's: only on the first
+ * attempt (a restart follows a change) and for the very identity it was
+ * computed from. */
+static gboolean
+known_hash_applies (Upload *up)
+{
+  return up->attempt == 1 && up->options->sha256 != NULL
+         && yp_sha256_hex_is_valid (up->options->sha256)
+         && yp_file_identity_equal (&up->identity, &up->options->identity);
 }
 
 static gboolean
@@ -135,22 +211,34 @@ open_and_hash (Upload  *up,
                    _("“%s” is not a regular file"), path);
       return FALSE;
     }
+  identity_from_stat (&up->identity, &up->st);
 
-  _yp_transfer_set_state (up->transfer, YP_TRANSFER_HASHING);
   _yp_transfer_set_total (up->transfer, (guint64) up->st.st_size);
-  _yp_transfer_set_done (up->transfer, 0);
-  if (!yp_hash_fd_sync (up->fd, up->sha256, NULL, up->cancellable, error))
+  if (known_hash_applies (up))
+    {
+      g_strlcpy (up->sha256, up->options->sha256, sizeof up->sha256);
+      return TRUE;
+    }
+  _yp_transfer_set_state_and_done (up->transfer, YP_TRANSFER_HASHING, 0);
+  if (!hash_file (up, error))
     return FALSE;
   return file_unchanged (up, error);
 }
 
 static JsonObject *
-start_request (Upload *up)
+start_request (Upload *up,
+               gint64  if_version)
 {
   JsonObject *body = json_object_new ();
-  gint64 if_version = yp_transfer_get_if_version (up->transfer);
+  const char *remote_path = yp_transfer_get_remote_path (up->transfer);
 
-  json_object_set_string_member (body, "path", yp_transfer_get_remote_path (up->transfer));
+  if (remote_path != NULL)
+    json_object_set_string_member (body, "path", remote_path);
+  else
+    {
+      json_object_set_int_member (body, "parent_id", up->options->parent_id);
+      json_object_set_string_member (body, "name", up->options->name);
+    }
   json_object_set_int_member (body, "size", up->st.st_size);
   json_object_set_string_member (body, "sha256", up->sha256);
   json_object_set_int_member (body, "mtime", up->st.st_mtim.tv_sec);
@@ -193,6 +281,7 @@ set_offset (Upload  *up,
   up->offset = offset;
   update_done_locked (up);
   g_mutex_unlock (&up->signal.mutex);
+  _yp_transfer_set_offset (up->transfer, offset);
 }
 
 /* ------------------------------------------------------------------------
@@ -254,6 +343,10 @@ proof_send (gpointer       data,
 
   if (!compute_proof (up, cancellable, proof, error))
     return NULL;
+  /* a proof of other bytes than were hashed would be refused anyway; but a
+   * file that changed is to be uploaded again, not sent as it was */
+  if (!file_unchanged_full (up, TRUE, error))
+    return NULL;
   json_object_set_string_member (body, "proof", proof);
   return _yp_client_call (up->client, "POST", api_path, NULL, body, cancellable, error);
 }
@@ -293,6 +386,7 @@ proof_finish (Upload   *up,
   if (reply == NULL)
     {
       g_debug ("upload %s: proof not accepted (%s)", up->upload_id, error->message);
+      up->proof_changed |= g_error_matches (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED);
       return NULL;
     }
   return file_from_reply (reply);
@@ -581,7 +675,7 @@ run_window (Upload    *up,
             GError   **error)
 {
   YpNode *node = NULL;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, last;
   guint64 next;
 
   g_mutex_lock (&up->signal.mutex);
@@ -594,6 +688,8 @@ run_window (Upload    *up,
           g_mutex_unlock (&up->signal.mutex);
           node = proof_finish (up, FALSE);
           up->instant = node != NULL;
+          if (up->proof_changed)
+            ok = set_changed_error (up, error);
           g_mutex_lock (&up->signal.mutex);
           break;
 
@@ -604,8 +700,14 @@ run_window (Upload    *up,
           break;
 
         case STEP_SEND:
+          /* the last chunk completes the file: the path must still name the
+           * file that was hashed (the size is the one chunk_start_locked()
+           * takes, the chunk before having been measured) */
+          if (up->n_chunks > 0)
+            chunk_measure_locked (up->chunks[up->n_chunks - 1]);
+          last = next + yp_chunk_sizer_get (&up->sizer) >= file_size (up);
           g_mutex_unlock (&up->signal.mutex);
-          ok = file_unchanged (up, error);
+          ok = file_unchanged_full (up, last, error);
           g_mutex_lock (&up->signal.mutex);
           if (ok)
             {
@@ -673,7 +775,8 @@ send_bytes (Upload  *up,
   YpRetryPolicy policy = _yp_client_get_retry_policy (up->client);
   guint failures = 0;
 
-  _yp_transfer_set_state (up->transfer, YP_TRANSFER_RUNNING);
+  /* the bytes done were the hash's; from here on they are the server's */
+  _yp_transfer_set_state_and_done (up->transfer, YP_TRANSFER_RUNNING, up->offset);
   set_offset (up, up->offset);
   for (;;)
     {
@@ -712,8 +815,11 @@ send_bytes (Upload  *up,
           return NULL;
         }
       g_debug ("upload %s interrupted (%s); resuming", up->upload_id, local_error->message);
+      /* the server may say how long to stay away (429 or 503 with
+       * Retry-After): coming back sooner only earns another refusal */
       if (failures > 0
-          && !_yp_sleep_cancellable (yp_retry_policy_delay_ms (&policy, failures, NULL),
+          && !_yp_sleep_cancellable (yp_retry_policy_delay_for_error (&policy, failures,
+                                                                      local_error, NULL),
                                      up->cancellable, error))
         return NULL;
       if (!refresh_offset (up, error))
@@ -741,6 +847,7 @@ abandon_upload (Upload *up)
   api_path = g_strdup_printf ("/uploads/%s", up->upload_id);
   /* best effort: the server sweeps abandoned uploads anyway */
   reply = _yp_client_call (up->client, "DELETE", api_path, NULL, NULL, NULL, NULL);
+  _yp_transfer_set_upload_id (up->transfer, NULL);
 }
 
 static YpNode *
@@ -770,6 +877,8 @@ read_upload (Upload      *up,
       return FALSE;
     }
   up->offset = (guint64) json_object_get_int_member_with_default (upload, "offset", 0);
+  _yp_transfer_set_upload_id (up->transfer, up->upload_id);
+  _yp_transfer_set_offset (up->transfer, up->offset);
   max_chunk = json_object_get_int_member_with_default (upload, "max_chunk",
                                                        SERVER_MAX_CHUNK_DEFAULT);
   yp_chunk_sizer_init (&up->sizer, _yp_client_get_chunk_size (up->client),
@@ -778,38 +887,224 @@ read_upload (Upload      *up,
   return TRUE;
 }
 
+/* ------------------------------------------------------------------------
+ * Starting, or resuming
+ * ------------------------------------------------------------------------ */
+
+/* The destination's path, for a look at what is there now. */
+static char *
+destination_path (Upload  *up,
+                  GError **error)
+{
+  g_autofree char *query = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(YpNode) parent = NULL;
+  JsonObject *object;
+
+  if (yp_transfer_get_remote_path (up->transfer) != NULL)
+    return g_strdup (yp_transfer_get_remote_path (up->transfer));
+  query = g_strdup_printf ("id=%" G_GINT64_FORMAT, up->options->parent_id);
+  reply = _yp_client_call (up->client, "GET", "/files/stat", query, NULL, up->cancellable,
+                           error);
+  if (reply == NULL)
+    return NULL;
+  if ((object = _yp_json_object (reply, "node")) == NULL)
+    {
+      g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_FAILED,
+                   _("The server answered without the folder"));
+      return NULL;
+    }
+  parent = yp_node_new_from_json (object);
+  return g_build_path ("/", yp_node_get_path (parent), up->options->name, NULL);
+}
+
+/* The if_version to start with: the caller's, or for %YP_VERSION_ANY the
+ * version of the file there now (%YP_VERSION_NONE when there is no file). */
+static gboolean
+resolve_if_version (Upload  *up,
+                    gint64  *if_version,
+                    GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *query = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(YpNode) node = NULL;
+  JsonObject *object;
+
+  *if_version = up->options->if_version;
+  if (*if_version != YP_VERSION_ANY)
+    return TRUE;
+  if ((path = destination_path (up, error)) == NULL)
+    return FALSE;
+  query = _yp_query_path (path);
+  reply = _yp_client_call (up->client, "GET", "/files/stat", query, NULL, up->cancellable,
+                           &local_error);
+  if (reply == NULL
+      && g_error_matches (local_error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND))
+    {
+      *if_version = YP_VERSION_NONE;
+      return TRUE;
+    }
+  if (reply == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if ((object = _yp_json_object (reply, "node")) == NULL)
+    {
+      g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_FAILED,
+                   _("The server answered without the file"));
+      return FALSE;
+    }
+  node = yp_node_new_from_json (object);
+  /* a folder is not replaced: the start is refused as `is_a_folder` */
+  *if_version = yp_node_is_folder (node) ? YP_VERSION_NONE : yp_node_get_version (node);
+  return TRUE;
+}
+
+/* Whether a start refused with ERROR lost a race that an unconditional
+ * upload takes up again: another change came between the look and the
+ * start. */
+static gboolean
+lost_race (Upload       *up,
+           const GError *error)
+{
+  yp_status_t status = yp_client_error_get_status (error);
+
+  return up->options->if_version == YP_VERSION_ANY
+         && (status == YP_STATUS_CONFLICT || status == YP_STATUS_EXISTS);
+}
+
+/* POST /uploads; returns its reply. */
+static JsonObject *
+start_upload (Upload  *up,
+              GError **error)
+{
+  for (guint race = 1;; race++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonObject) body = NULL;
+      JsonObject *reply;
+      gint64 if_version;
+
+      if (!resolve_if_version (up, &if_version, error))
+        return NULL;
+      body = start_request (up, if_version);
+      reply = _yp_client_call (up->client, "POST", "/uploads", NULL, body, up->cancellable,
+                               &local_error);
+      if (reply != NULL)
+        return reply;
+      if (!lost_race (up, local_error) || race >= START_RACES_MAX)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_debug ("upload of %s: %s; looking again", yp_transfer_get_local_path (up->transfer),
+               local_error->message);
+    }
+}
+
+/*
+ * Takes up the upload the caller names, if the server still holds it and
+ * it is one of this file as it is now: its size, and when the caller gave
+ * them, the hash and identity it was started with. Returns FALSE with
+ * ERROR for a failure, and FALSE without one when the upload is to start
+ * afresh.
+ */
+static gboolean
+resume_upload (Upload  *up,
+               GError **error)
+{
+  const char *upload_id = up->options->resume_upload_id;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *api_path = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  JsonObject *upload;
+
+  if (up->attempt > 1 || upload_id == NULL || !g_str_is_ascii (upload_id) || !*upload_id
+      || strchr (upload_id, '/') != NULL || strchr (upload_id, '?') != NULL)
+    return FALSE;
+  api_path = g_strdup_printf ("/uploads/%s", upload_id);
+  reply = _yp_client_call (up->client, "GET", api_path, NULL, NULL, up->cancellable,
+                           &local_error);
+  if (reply == NULL)
+    {
+      /* gone (expired, or finished meanwhile): nothing to take up */
+      if (g_error_matches (local_error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NOT_FOUND))
+        {
+          g_debug ("upload %s is gone; starting afresh", upload_id);
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  upload = _yp_json_object (reply, "upload");
+  if (upload == NULL
+      || json_object_get_int_member_with_default (upload, "size", -1) != up->st.st_size
+      || (up->options->sha256 != NULL && !known_hash_applies (up)))
+    {
+      /* of another file, or of this one before it changed */
+      g_debug ("upload %s is of other content; starting afresh", upload_id);
+      up->upload_id = g_strdup (upload_id);
+      abandon_upload (up);
+      g_clear_pointer (&up->upload_id, g_free);
+      return FALSE;
+    }
+  if (!read_upload (up, reply, error))
+    return FALSE;
+  g_debug ("upload %s resumed at %" G_GUINT64_FORMAT, up->upload_id, up->offset);
+  return TRUE;
+}
+
 static YpNode *
 upload_once (Upload  *up,
              GError **error)
 {
-  g_autoptr(JsonObject) body = NULL;
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(YpNode) late = NULL;
-  JsonObject *challenge;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *challenge = NULL;
   YpNode *node;
 
   up->instant = FALSE;
   up->stuck = FALSE;
+  up->proof_changed = FALSE;
   if (!open_and_hash (up, error))
     return NULL;
 
-  body = start_request (up);
-  reply = _yp_client_call (up->client, "POST", "/uploads", NULL, body, up->cancellable, error);
-  if (reply == NULL)
-    return NULL;
-  if ((node = file_from_reply (reply)) != NULL)
-    return instant (up, node);
-  if (!read_upload (up, reply, error))
-    return NULL;
+  if (!resume_upload (up, &local_error))
+    {
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      reply = start_upload (up, error);
+      if (reply == NULL)
+        return NULL;
+      if ((node = file_from_reply (reply)) != NULL)
+        return instant (up, node);
+      if (!read_upload (up, reply, error))
+        return NULL;
+      challenge = _yp_json_object (reply, "challenge");
+    }
 
-  if ((challenge = _yp_json_object (reply, "challenge")) != NULL)
+  if (challenge != NULL)
     proof_start (up, challenge);
-  node = send_bytes (up, error);
+  node = send_bytes (up, &local_error);
   /* the bytes made it first: the proof's answer no longer matters */
   late = proof_finish (up, TRUE);
   if (node == NULL)
-    abandon_upload (up);
-  else if (up->instant)
+    {
+      /* kept on the server, a later transfer can take it up */
+      if (!(up->options->keep_on_cancel
+            && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+        abandon_upload (up);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (up->instant)
     return instant (up, node);
   return node;
 }
@@ -826,6 +1121,7 @@ yp_client_upload_sync (YpClient    *self,
     .transfer = transfer,
     .cancellable = yp_transfer_get_cancellable (transfer),
     .limiter = _yp_transfer_get_limiter (transfer),
+    .options = _yp_transfer_get_upload_options (transfer),
     .fd = -1,
   };
 
@@ -837,6 +1133,7 @@ yp_client_upload_sync (YpClient    *self,
   for (guint attempt = 1; node == NULL; attempt++)
     {
       g_clear_error (&local_error);
+      up.attempt = attempt;
       node = upload_once (&up, &local_error);
       upload_clear (&up);
       if (node == NULL
@@ -844,9 +1141,18 @@ yp_client_upload_sync (YpClient    *self,
                                              YP_CLIENT_ERROR_CHANGED))
                && attempt < UPLOAD_RESTARTS_MAX))
         break;
+      if (node == NULL)
+        g_debug ("upload of %s starts again (%s)", yp_transfer_get_local_path (transfer),
+                 local_error->message);
     }
   yp_upload_signal_clear (&up.signal);
 
+  if (node != NULL)
+    {
+      /* complete: nothing is left to resume */
+      _yp_transfer_set_upload_id (transfer, NULL);
+      _yp_transfer_set_uploaded_identity (transfer, &up.identity);
+    }
   _yp_transfer_finish (transfer, node, local_error);
   if (node == NULL)
     {

@@ -122,6 +122,8 @@ class CliTestCase(unittest.TestCase):
     server = None
     keyring = None
     base = None
+    # options for yunpan-server (after the run command's "--"), e.g. a quota
+    server_args = ()
 
     @classmethod
     def setUpClass(cls):
@@ -137,7 +139,8 @@ class CliTestCase(unittest.TestCase):
         cls.env = cls._base_env()
         try:
             cls.keyring = Keyring(cls.env, os.path.join(cls.base, "keyring.log")).start()
-            cls.server = Instance().start()
+            cls.server = Instance(
+                extra_args=["--", *cls.server_args] if cls.server_args else ()).start()
         except BaseException:
             cls.tearDownClass()
             raise

@@ -8,6 +8,7 @@
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
+#include <libsecret/secret.h>
 
 #include "yp-client-error.h"
 #include "yp-keyring.h"
@@ -212,6 +213,9 @@ test_server_url_normalize (void)
     { "http://host:443", "http://host:443" },
     { "http://host/yunpan/", "http://host/yunpan" },
     { "http://[::1]:80/", "http://[::1]" },
+    { "http://127.0.0.1:8765/api/v1", "http://127.0.0.1:8765" },
+    { "HTTP://127.0.0.1:8765/api/v1/", "http://127.0.0.1:8765" },
+    { "http://host/yunpan/api/v1", "http://host/yunpan" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -241,6 +245,80 @@ test_same_item_for_one_server (void)
   token = yp_keyring_lookup_token_sync ("http://Keyring.Test:80", "erin", NULL, &error);
   g_assert_no_error (error);
   g_assert_null (token);
+}
+
+/* The schema of yp-keyring.c, spelled out: an item stored by an earlier
+ * version must look exactly like this. */
+static const SecretSchema session_schema = {
+  "io.github.yunpan.Yunpan.Session", SECRET_SCHEMA_NONE,
+  {
+    { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "username", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+};
+
+static guint
+count_items (const char *username)
+{
+  g_autoptr(GError) error = NULL;
+  GList *items;
+  guint n;
+
+  items = secret_password_search_sync (&session_schema, SECRET_SEARCH_ALL, NULL, &error,
+                                       "username", username, NULL);
+  g_assert_no_error (error);
+  n = g_list_length (items);
+  g_list_free_full (items, g_object_unref);
+  return n;
+}
+
+/* Earlier versions keyed the item by the server as typed; a lookup by the
+ * normal spelling finds it and moves it to the normal key. */
+static void
+test_old_spelling_moves (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *old = NULL;
+  g_autofree char *again = NULL;
+
+  g_assert_true (secret_password_store_sync (&session_schema, SECRET_COLLECTION_DEFAULT,
+                                             "old item", "token-g", NULL, &error,
+                                             "server", "HTTP://127.0.0.1:8765/",
+                                             "username", "gina", NULL));
+  g_assert_no_error (error);
+  /* another user's item under an old spelling stays where it is */
+  g_assert_true (secret_password_store_sync (&session_schema, SECRET_COLLECTION_DEFAULT,
+                                             "old item", "token-h", NULL, &error,
+                                             "server", "http://127.0.0.1:9999/",
+                                             "username", "gina", NULL));
+  g_assert_no_error (error);
+
+  token = yp_keyring_lookup_token_sync (SERVER, "gina", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token, ==, "token-g");
+
+  /* moved: the normal key holds it, the old one is gone */
+  old = secret_password_lookup_sync (&session_schema, NULL, &error,
+                                     "server", "HTTP://127.0.0.1:8765/", "username", "gina",
+                                     NULL);
+  g_assert_no_error (error);
+  g_assert_null (old);
+  again = secret_password_lookup_sync (&session_schema, NULL, &error,
+                                       "server", SERVER, "username", "gina", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, "token-g");
+  g_assert_cmpuint (count_items ("gina"), ==, 2);
+
+  g_assert_true (yp_keyring_clear_token_sync (SERVER, "gina", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_items ("gina"), ==, 1);
+  g_clear_pointer (&token, g_free);
+  token = yp_keyring_lookup_token_sync ("http://127.0.0.1:9999", "gina", NULL, &error);
+  g_assert_cmpstr (token, ==, "token-h");
+  g_assert_true (yp_keyring_clear_token_sync ("http://127.0.0.1:9999", "gina", NULL, &error));
+  g_assert_cmpuint (count_items ("gina"), ==, 0);
 }
 
 /* A bus that takes the connection and never says a word stands for a
@@ -305,6 +383,7 @@ main (int    argc,
   g_test_add_func ("/yunpan/keyring/clear-async", test_clear_async);
   g_test_add_func ("/yunpan/keyring/server-url-normalize", test_server_url_normalize);
   g_test_add_func ("/yunpan/keyring/same-item-for-one-server", test_same_item_for_one_server);
+  g_test_add_func ("/yunpan/keyring/old-spelling-moves", test_old_spelling_moves);
   g_test_add_data_func ("/yunpan/keyring/timeout/async", GINT_TO_POINTER (FALSE), test_timeout);
   g_test_add_data_func ("/yunpan/keyring/timeout/sync", GINT_TO_POINTER (TRUE), test_timeout);
   if (g_test_subprocess ())
