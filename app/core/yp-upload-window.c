@@ -465,9 +465,7 @@ _yp_upload_send_bytes (Upload  *up,
       if (g_error_matches (local_error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_HASH_MISMATCH))
         {
           /* the bytes the server got are not the ones we hashed */
-          g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_CHANGED,
-                       _("“%s” changed while it was being uploaded"),
-                       yp_transfer_get_local_path (up->transfer));
+          _yp_upload_set_changed_error (up, error);
           return NULL;
         }
       if (up->offset > before)
