@@ -6,31 +6,28 @@
 struct _YpSyncTree
 {
   GHashTable *by_path;     /* path -> YpSyncItem (owned) */
-  GHashTable *by_inode;    /* InodeKey -> YpSyncItem */
-  GHashTable *by_remote;   /* gint64 id -> YpSyncItem */
+  GHashTable *by_inode;    /* YpSyncItem (device, inode) -> the same item */
+  GHashTable *by_remote;   /* &item->remote_id -> item */
 };
 
 G_DEFINE_BOXED_TYPE (YpSyncTree, yp_sync_tree, yp_sync_tree_ref, yp_sync_tree_unref)
 
-typedef struct
-{
-  guint64 device;
-  guint64 inode;
-} InodeKey;
-
+/* The inode index is keyed by the items themselves, hashed on their device
+ * and inode, and the remote index by a pointer to the item's own id: no
+ * allocation per item, which counts with 100,000 of them. */
 static guint
-inode_key_hash (gconstpointer key)
+inode_hash (gconstpointer key)
 {
-  const InodeKey *k = key;
+  const YpSyncItem *item = key;
 
-  return g_int64_hash (&k->inode) ^ g_int64_hash (&k->device);
+  return g_int64_hash (&item->inode) ^ g_int64_hash (&item->device);
 }
 
 static gboolean
-inode_key_equal (gconstpointer a,
-                 gconstpointer b)
+inode_equal (gconstpointer a,
+             gconstpointer b)
 {
-  const InodeKey *x = a, *y = b;
+  const YpSyncItem *x = a, *y = b;
 
   return x->inode == y->inode && x->device == y->device;
 }
@@ -50,8 +47,8 @@ yp_sync_tree_new (void)
 
   tree->by_path = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) yp_sync_item_unref);
-  tree->by_inode = g_hash_table_new_full (inode_key_hash, inode_key_equal, g_free, NULL);
-  tree->by_remote = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  tree->by_inode = g_hash_table_new (inode_hash, inode_equal);
+  tree->by_remote = g_hash_table_new (g_int64_hash, g_int64_equal);
   return tree;
 }
 
@@ -71,10 +68,8 @@ static void
 unindex (YpSyncTree *tree,
          YpSyncItem *item)
 {
-  InodeKey key = { item->device, item->inode };
-
-  if (item->inode != 0 && g_hash_table_lookup (tree->by_inode, &key) == item)
-    g_hash_table_remove (tree->by_inode, &key);
+  if (item->inode != 0 && g_hash_table_lookup (tree->by_inode, item) == item)
+    g_hash_table_remove (tree->by_inode, item);
   if (item->remote_id != 0 && g_hash_table_lookup (tree->by_remote, &item->remote_id) == item)
     g_hash_table_remove (tree->by_remote, &item->remote_id);
 }
@@ -90,14 +85,9 @@ yp_sync_tree_add (YpSyncTree *tree,
   /* the key is the item's own path, which lives as long as the item */
   g_hash_table_replace (tree->by_path, item->path, yp_sync_item_ref (item));
   if (item->inode != 0)
-    {
-      InodeKey *key = g_new (InodeKey, 1);
-
-      *key = (InodeKey) { item->device, item->inode };
-      g_hash_table_replace (tree->by_inode, key, item);
-    }
+    g_hash_table_replace (tree->by_inode, item, item);
   if (item->remote_id != 0)
-    g_hash_table_replace (tree->by_remote, g_memdup2 (&item->remote_id, sizeof (gint64)), item);
+    g_hash_table_replace (tree->by_remote, &item->remote_id, item);
 }
 
 gboolean
@@ -130,7 +120,7 @@ yp_sync_tree_lookup_inode (YpSyncTree *tree,
                            guint64     device,
                            guint64     inode)
 {
-  InodeKey key = { device, inode };
+  YpSyncItem key = { .device = device, .inode = inode };
 
   return inode != 0 ? g_hash_table_lookup (tree->by_inode, &key) : NULL;
 }
