@@ -157,6 +157,19 @@ yp_sync_tree_dup_items (YpSyncTree *tree)
   return items;
 }
 
+void
+yp_sync_tree_foreach (YpSyncTree     *tree,
+                      YpSyncTreeFunc  func,
+                      gpointer        user_data)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, tree->by_path);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    func (value, user_data);
+}
+
 char *
 yp_sync_path_dirname (const char *path)
 {

@@ -690,6 +690,20 @@ test_case_clash (Fixture       *fx,
   reconcile (fx, "move-local Report.txt->REPORT.txt");
 }
 
+/* Two names new on the server that a case-folding local side cannot both
+ * hold: the first in path order is kept, whatever order the trees are
+ * walked in. */
+static void
+test_case_clash_both_new (Fixture       *fx,
+                          gconstpointer  data)
+{
+  fx->options.case_insensitive_local = TRUE;
+  tree_add_file (fx->remote, "report.txt", "b", 0, 12, 1);
+  tree_add_file (fx->remote, "Report.txt", "a", 0, 11, 1);
+  reconcile (fx, "skip report.txt; download Report.txt");
+  g_assert_cmpint (action_at (fx, 0)->skip_code, ==, YP_SYNC_ERROR_CASE_CLASH);
+}
+
 /* A local rename onto a name new on the server: the server's file keeps
  * the name, the renamed one takes a conflict name on both sides. */
 static void
@@ -1474,6 +1488,7 @@ main (int    argc,
   ADD ("order/swap", test_swap);
   ADD ("order/move-out-then-rmdir", test_move_out_then_rmdir);
   ADD ("skip/case-clash", test_case_clash);
+  ADD ("skip/case-clash-both-new", test_case_clash_both_new);
   ADD ("skip/invalid-name", test_invalid_name);
   ADD ("conflict/name-taken", test_name_taken);
   ADD ("conflict/name-in-use", test_conflict_name_in_use);

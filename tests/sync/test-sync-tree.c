@@ -62,6 +62,36 @@ test_sorted_items (void)
 }
 
 static void
+count_visit (YpSyncItem *item,
+             gpointer    user_data)
+{
+  GHashTable *seen = user_data;
+
+  g_assert_false (g_hash_table_contains (seen, item->path));
+  g_hash_table_add (seen, item->path);
+}
+
+static void
+test_foreach (void)
+{
+  g_autoptr(YpSyncTree) tree = yp_sync_tree_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *paths[] = { "a", "b", "c" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(YpSyncItem) item = file_item (paths[i], i + 1, 0);
+
+      yp_sync_tree_add (tree, item);
+    }
+  yp_sync_tree_remove (tree, "b");
+  yp_sync_tree_foreach (tree, count_visit, seen);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 2);
+  g_assert_true (g_hash_table_contains (seen, "a"));
+  g_assert_true (g_hash_table_contains (seen, "c"));
+}
+
+static void
 test_paths (void)
 {
   g_autofree char *top = yp_sync_path_dirname ("c");
@@ -101,6 +131,7 @@ main (int    argc,
 
   g_test_add_func ("/yunpan/sync/tree/indexes", test_indexes);
   g_test_add_func ("/yunpan/sync/tree/sorted-items", test_sorted_items);
+  g_test_add_func ("/yunpan/sync/tree/foreach", test_foreach);
   g_test_add_func ("/yunpan/sync/tree/paths", test_paths);
   g_test_add_func ("/yunpan/sync/tree/same", test_same);
 
