@@ -29,8 +29,6 @@ void           _yp_transfer_set_instant   (YpTransfer      *self,
 void           _yp_transfer_finish        (YpTransfer      *self,
                                            YpNode          *node,
                                            const GError    *error);
-void           _yp_transfer_set_limiter   (YpTransfer      *self,
-                                           YpRateLimiter   *limiter);
 YpRateLimiter *_yp_transfer_get_limiter   (YpTransfer      *self);
 /* The upload's options, with the remote path's if_version folded in. */
 const YpUploadOptions *_yp_transfer_get_upload_options (YpTransfer *self);

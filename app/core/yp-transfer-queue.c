@@ -304,9 +304,9 @@ yp_transfer_queue_add (YpTransferQueue *self,
   g_return_if_fail (YP_IS_TRANSFER_QUEUE (self));
   g_return_if_fail (YP_IS_TRANSFER (transfer));
 
-  _yp_transfer_set_limiter (transfer,
-                            yp_transfer_get_direction (transfer) == YP_TRANSFER_UPLOAD
-                              ? self->upload_limiter : self->download_limiter);
+  yp_transfer_set_rate_limiter (transfer,
+                                yp_transfer_get_direction (transfer) == YP_TRANSFER_UPLOAD
+                                  ? self->upload_limiter : self->download_limiter);
   g_list_store_append (self->transfers, transfer);
   g_signal_connect_object (transfer, "notify", G_CALLBACK (on_transfer_notify), self, 0);
   update_totals (self);

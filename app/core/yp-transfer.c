@@ -659,9 +659,11 @@ _yp_transfer_finish (YpTransfer   *self,
 }
 
 void
-_yp_transfer_set_limiter (YpTransfer    *self,
-                          YpRateLimiter *limiter)
+yp_transfer_set_rate_limiter (YpTransfer    *self,
+                              YpRateLimiter *limiter)
 {
+  g_return_if_fail (YP_IS_TRANSFER (self));
+
   g_set_object (&self->limiter, limiter);
 }
 

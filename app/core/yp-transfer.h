@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "yp-node.h"
+#include "yp-rate-limiter.h"
 
 G_BEGIN_DECLS
 
@@ -49,6 +50,10 @@ const GError        *yp_transfer_get_error       (YpTransfer   *self);
 YpNode              *yp_transfer_get_node        (YpTransfer   *self);
 GCancellable        *yp_transfer_get_cancellable (YpTransfer   *self);
 void                 yp_transfer_cancel          (YpTransfer   *self);
+/* Paces the transfer's bytes through LIMITER, which several transfers may
+ * share (a queue's limit); before the transfer starts. */
+void                 yp_transfer_set_rate_limiter (YpTransfer    *self,
+                                                   YpRateLimiter *limiter);
 /* An upload's id on the server while it is in progress (NULL before it
  * starts, once it is complete, and once it was abandoned) and the offset
  * the server acknowledged; both are properties too ("upload-id", "offset"). */

@@ -79,7 +79,7 @@ download_with (YpClient                *client,
   YpTransfer *transfer = yp_transfer_new_download_full (remote, local, options);
 
   if (limiter != NULL)
-    _yp_transfer_set_limiter (transfer, limiter);
+    yp_transfer_set_rate_limiter (transfer, limiter);
   yp_client_download_sync (client, transfer, error);
   flush_main_context ();
   return transfer;
@@ -159,7 +159,7 @@ test_download_staging_dir (Fixture       *f,
   g_assert_cmpint (g_mkdir (staging, 0700), ==, 0);
   g_assert_cmpint (g_mkdir (tree, 0700), ==, 0);
 
-  _yp_transfer_set_limiter (down, limiter);
+  yp_transfer_set_rate_limiter (down, limiter);
   canceller = g_thread_new ("cancel", cancel_later, yp_transfer_get_cancellable (down));
   g_assert_false (yp_client_download_sync (f->client, down, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -281,7 +281,7 @@ test_download_stale_and_complete_part (Fixture       *f,
   gsize len;
 
   g_assert_no_error (error);
-  _yp_transfer_set_limiter (down, limiter);
+  yp_transfer_set_rate_limiter (down, limiter);
   canceller = g_thread_new ("cancel", cancel_later, yp_transfer_get_cancellable (down));
   g_assert_false (yp_client_download_sync (f->client, down, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -312,7 +312,7 @@ test_download_stale_and_complete_part (Fixture       *f,
   /* the rest of the same content is resumed with a 206 */
   g_unlink (target);
   down = yp_transfer_new_download ("/doc.bin", target);
-  _yp_transfer_set_limiter (down, limiter);
+  yp_transfer_set_rate_limiter (down, limiter);
   canceller = g_thread_new ("cancel", cancel_later, yp_transfer_get_cancellable (down));
   g_assert_false (yp_client_download_sync (f->client, down, &error));
   g_thread_join (canceller);

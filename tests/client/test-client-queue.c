@@ -59,7 +59,7 @@ test_cancel (Fixture       *f,
   g_autoptr(YpTransfer) transfer = yp_transfer_new_upload (local, "/slow.bin", 0);
   g_autoptr(YpRateLimiter) limiter = yp_rate_limiter_new (100 * 1024);
 
-  _yp_transfer_set_limiter (transfer, limiter);
+  yp_transfer_set_rate_limiter (transfer, limiter);
   g_cancellable_cancel (yp_transfer_get_cancellable (transfer));
   g_assert_false (yp_client_upload_sync (f->client, transfer, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

@@ -219,7 +219,7 @@ test_replaced_before_last_chunk (Fixture       *f,
   GThread *thread;
 
   yp_client_set_chunk_size (f->client, 512 * 1024);
-  _yp_transfer_set_limiter (transfer, limiter);
+  yp_transfer_set_rate_limiter (transfer, limiter);
   thread = g_thread_new ("replace", replace_later, &replace);
   g_assert_true (yp_client_upload_sync (f->client, transfer, &error));
   g_assert_no_error (error);
@@ -382,7 +382,7 @@ test_resume_after_restart (Fixture       *f,
   g_assert_true (yp_file_identity_from_path (local, &options.identity, &error));
   yp_client_set_chunk_size (f->client, MIB);
   first = yp_transfer_new_upload_full (local, "/big.bin", &options);
-  _yp_transfer_set_limiter (first, limiter);
+  yp_transfer_set_rate_limiter (first, limiter);
   run_watched (f->client, first, &watch, &run);
   g_assert_false (run.ok);
   g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -486,7 +486,7 @@ test_cancel_during_proof (void)
       Canceller canceller = { transfer, delays[i], 0 };
       GThread *thread;
 
-      _yp_transfer_set_limiter (transfer, limiter);
+      yp_transfer_set_rate_limiter (transfer, limiter);
       thread = g_thread_new ("cancel", cancel_in_proof, &canceller);
       g_assert_false (yp_client_upload_sync (f->client, transfer, &error));
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

@@ -117,7 +117,7 @@ test_changed_during_upload (Fixture       *f,
   yp_sha256_hex (expected, size, expected_sha);
   /* small chunks, slowly: the rewrite lands while bytes are on the way */
   yp_client_set_chunk_size (f->client, 256 * 1024);
-  _yp_transfer_set_limiter (transfer, limiter);
+  yp_transfer_set_rate_limiter (transfer, limiter);
   writer = g_thread_new ("rewrite", rewrite_later, &rw);
   g_assert_true (yp_client_upload_sync (f->client, transfer, &error));
   g_assert_no_error (error);
@@ -339,7 +339,7 @@ test_upload_resume_after_cut (Fixture       *f,
   guint starts = 0;
 
   yp_client_set_chunk_size (f->client, MIB);
-  _yp_transfer_set_limiter (transfer, limiter);
+  yp_transfer_set_rate_limiter (transfer, limiter);
   cutter = g_thread_new ("cut", cut_later, &cut);
   g_assert_true (yp_client_upload_sync (f->client, transfer, &error));
   g_assert_no_error (error);
@@ -458,7 +458,7 @@ test_upload_progress_and_rate (Fixture       *f,
   gint64 start;
 
   yp_client_set_chunk_size (f->client, 512 * 1024);
-  _yp_transfer_set_limiter (transfer, limiter);
+  yp_transfer_set_rate_limiter (transfer, limiter);
   thread = g_thread_new ("sample", sample_progress, &sampler);
   start = g_get_monotonic_time ();
   g_assert_true (yp_client_upload_sync (f->client, transfer, &error));
@@ -491,7 +491,7 @@ test_cancel_midway (Fixture       *f,
   gint64 start;
 
   yp_client_set_chunk_size (f->client, 256 * 1024);
-  _yp_transfer_set_limiter (transfer, limiter);
+  yp_transfer_set_rate_limiter (transfer, limiter);
   canceller = g_thread_new ("cancel", cancel_later, yp_transfer_get_cancellable (transfer));
   start = g_get_monotonic_time ();
   g_assert_false (yp_client_upload_sync (f->client, transfer, &error));
