@@ -22,9 +22,9 @@
 
 #include "yps-request.h"
 
-/* The largest answer kept for a key; the handlers that take keys answer
- * far less (one node, with a path of at most 4 KiB). */
-#define YPS_IDEM_ANSWER_MAX (64 * 1024)
+/* The largest answer kept for a key: that of a batch of 1000 entries, each
+ * a node with a path of up to 4 KiB, can pass 64 KiB by far. */
+#define YPS_IDEM_ANSWER_MAX (1024 * 1024)
 
 /* For an authenticated request whose body has been read: reserves its
  * Idempotency-Key, if it sent one, or fills r->replay with the answer kept

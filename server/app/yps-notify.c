@@ -10,29 +10,12 @@
 #include <glib.h>
 #include <sodium.h>
 
+#include "yps-blob.h"
 #include "yps-notify.h"
 
 /* Hashed with the token hash into a session's control channel name, so the
  * name serves no other purpose. */
 static const char yps_session_channel_label[] = "yunpan-events";
-
-static bool
-yps_write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        buf += n;
-        len -= (size_t) n;
-    }
-    return true;
-}
 
 /*
  * Sends one HTTP/1.0 request METHOD /pub/<CHANNEL> with BODY (NULL: none)

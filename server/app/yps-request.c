@@ -35,6 +35,29 @@ yps_reply(yps_req_t *r, int http)
     return r->reply;
 }
 
+yp_status_t
+yps_auth_request_answer(yps_req_t *r, yp_status_t admitted)
+{
+    if (admitted != YP_STATUS_OK) {
+        /* auth_request knows only 2xx, 401 and 403; the refusal's real
+         * answer comes from the refused location, asked next */
+        return YP_STATUS_FORBIDDEN;
+    }
+    r->no_body = true;
+    yps_reply(r, 204);
+    return YP_STATUS_OK;
+}
+
+yp_status_t
+yps_auth_request_refused(yps_req_t *r, yp_status_t admitted, const char *retry)
+{
+    if (admitted == YP_STATUS_OK) {
+        /* it changed between the two looks: let the client ask again */
+        return yps_fail(r, YP_STATUS_UNAVAILABLE, "%s", retry);
+    }
+    return admitted;
+}
+
 /* ------------------------------------------------------------------------
  * Query string
  * ------------------------------------------------------------------------ */
@@ -100,7 +123,7 @@ yps_query_int(yps_req_t *r, const char *name, int64_t min, int64_t max, int64_t 
 
 /* True when the JSON text escapes a NUL ("\u0000"): json-glib hands strings
  * out NUL-terminated, so "a\u0000b" would silently become "a". */
-static bool
+bool
 yps_json_has_nul_escape(const char *text)
 {
     for (const char *p = text; (p = strstr(p, "u0000")) != NULL; p++) {

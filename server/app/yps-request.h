@@ -87,6 +87,13 @@ const char *yps_param(yps_req_t *r, const char *name);
 /* The reply object, created with HTTP status HTTP (200, 201). */
 JsonObject *yps_reply(yps_req_t *r, int http);
 
+/* For nginx's auth_request checks before a body is read: the answer to the
+ * check, 204 when ADMITTED is OK (go ahead), else 403; and, asked again from
+ * the refused location, ADMITTED as the real error, or 503 with message
+ * RETRY when the request passes by now. */
+yp_status_t yps_auth_request_answer(yps_req_t *r, yp_status_t admitted);
+yp_status_t yps_auth_request_refused(yps_req_t *r, yp_status_t admitted, const char *retry);
+
 /* Query parameters. A missing one leaves *OUT untouched and is OK unless
  * REQUIRED. */
 yp_status_t yps_query_string(yps_req_t *r, const char *name, const char **out);
@@ -102,6 +109,10 @@ bool        yps_body_has(yps_req_t *r, const char *name);
 
 /* Reads and parses the JSON body (at most YP_JSON_BODY_MAX bytes). */
 yp_status_t yps_read_json_body(yps_req_t *r);
+/* True when the JSON text escapes a NUL ("\u0000"), which json-glib would
+ * silently cut the string at; for handlers that read their bodies
+ * themselves. */
+bool yps_json_has_nul_escape(const char *text);
 
 /* Runs FN(DATA) once the reply has gone out (the worker calls
  * yps_run_deferred after finishing the request): work the client must not

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <string.h>
 
+#include "yps-batch-private.h"
 #include "yps-handlers.h"
 #include "yps-idempotency.h"
 #include "yps-router.h"
@@ -40,6 +41,9 @@ static const yps_route_t yps_routes[] = {
     { "POST",   API "/files/delete",       yps_handle_delete,        YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
     { "GET",    API "/files/download",     yps_handle_download,      0 },
     { "POST",   API "/uploads",            yps_handle_upload_start,  YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
+    /* bodies beyond 64 KiB: they read them and take their keys themselves */
+    { "POST",   API "/uploads/batch",      yps_handle_uploads_batch, 0 },
+    { "POST",   API "/files/batch",        yps_handle_files_batch,   0 },
     { "GET",    API "/uploads/*",          yps_handle_upload_get,    YPS_ROUTE_READ },
     /* a chunk is applied once by its offset's compare-and-set: no key */
     { "PUT",    API "/uploads/*",          yps_handle_upload_put,    0 },
@@ -51,6 +55,9 @@ static const yps_route_t yps_routes[] = {
     /* nginx asks before it reads a chunk's body, and for the reason it refused */
     { "GET",    "/_auth/upload",           yps_handle_upload_auth,   YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
     { "GET",    "/_auth/upload-refused",   yps_handle_upload_refused, YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
+    /* nginx asks before it reads a batch's body, and for the reason it refused */
+    { "GET",    "/_auth/batch",            yps_handle_batch_auth,    YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
+    { "GET",    "/_auth/batch-refused",    yps_handle_batch_refused, YPS_ROUTE_PUBLIC | YPS_ROUTE_INTERNAL },
 };
 
 #undef API

@@ -51,6 +51,26 @@ yps_fsync_path(const char *path, GError **error)
     return true;
 }
 
+bool
+yps_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+    return true;
+}
+
 static char *
 yps_blob_fs_path(yps_blob_fs_t *fs, const char *sha256)
 {
@@ -141,6 +161,110 @@ yps_blob_fs_put(yps_blob_t *blob, int fd, const char *sha256, bool *added, int *
     return true;
 }
 
+/* ------------------------------------------------------------------------
+ * A group of blobs, with one sync per folder
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+    char *temp;     /* the blob's bytes under a name the sweep removes */
+    char *target;
+    int   fd;
+} yps_staged_t;
+
+static void
+yps_staged_clear(yps_staged_t *s)
+{
+    if (s->fd >= 0) {
+        close(s->fd);
+    }
+    if (s->temp) {
+        unlink(s->temp);
+    }
+    g_free(s->temp);
+    g_free(s->target);
+}
+
+/* Writes ITEM's bytes to a temporary file beside its place (a name that is
+ * no SHA-256, which the start-up sweep removes); FOLDERS gets every folder
+ * that may get a new entry. */
+static bool
+yps_blob_fs_stage(yps_blob_fs_t *fs, yps_blob_item_t *item, yps_staged_t *s,
+                  GHashTable *folders, GError **error)
+{
+    g_autofree char *dir = NULL;
+
+    s->target = yps_blob_fs_path(fs, item->sha256);
+    s->temp = g_strdup_printf("%s.%08x.tmp", s->target, g_random_int());
+    dir = g_path_get_dirname(s->target);
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        return yps_set_errno(error, errno, "mkdir", dir);
+    }
+    item->added = access(s->target, F_OK) != 0;
+    s->fd = open(s->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (s->fd < 0 || !yps_write_all(s->fd, item->data, item->len)) {
+        return yps_set_errno(error, errno, "write", s->temp);
+    }
+    g_hash_table_add(folders, g_strdup(dir));
+    g_hash_table_add(folders, g_path_get_dirname(dir));
+    g_hash_table_add(folders, g_strdup(fs->root));
+    return true;
+}
+
+static bool
+yps_blob_fs_sync_folders(GHashTable *folders, GError **error)
+{
+    GHashTableIter iter;
+    gpointer path;
+
+    g_hash_table_iter_init(&iter, folders);
+    while (g_hash_table_iter_next(&iter, &path, NULL)) {
+        if (!yps_fsync_path(path, error)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Every file is written first, then each one's data is synced (their
+ * writeback overlaps), then each is renamed over its place, and each folder
+ * that changed is synced once: a file's rename reaches the disk only after
+ * its data, and N blobs cost N data syncs and a few folder syncs instead of
+ * 3N.
+ */
+static bool
+yps_blob_fs_put_many(yps_blob_t *blob, yps_blob_item_t *items, size_t n, GError **error)
+{
+    yps_blob_fs_t *fs = YPS_BLOB_FS(blob);
+    g_autoptr(GHashTable) folders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree yps_staged_t *staged = g_new0(yps_staged_t, n);
+    bool ok = true;
+
+    for (size_t i = 0; i < n; i++) {
+        staged[i].fd = -1;
+    }
+    for (size_t i = 0; i < n && ok; i++) {
+        ok = yps_blob_fs_stage(fs, &items[i], &staged[i], folders, error);
+    }
+    for (size_t i = 0; i < n && ok; i++) {
+        if (fdatasync(staged[i].fd) != 0) {
+            ok = yps_set_errno(error, errno, "fdatasync", staged[i].temp);
+        }
+    }
+    for (size_t i = 0; i < n && ok; i++) {
+        if (rename(staged[i].temp, staged[i].target) != 0) {
+            ok = yps_set_errno(error, errno, "rename", staged[i].target);
+        } else {
+            g_clear_pointer(&staged[i].temp, g_free);
+        }
+    }
+    ok = ok && yps_blob_fs_sync_folders(folders, error);
+    for (size_t i = 0; i < n; i++) {
+        yps_staged_clear(&staged[i]);
+    }
+    return ok;
+}
+
 static bool
 yps_blob_fs_remove(yps_blob_t *blob, const char *sha256, GError **error)
 {
@@ -218,6 +342,7 @@ static const yps_blob_ops_t yps_blob_fs_ops = {
     .lock = yps_blob_fs_lock,
     .unlock = yps_blob_fs_unlock,
     .put = yps_blob_fs_put,
+    .put_many = yps_blob_fs_put_many,
     .remove = yps_blob_fs_remove,
     .open = yps_blob_fs_open_blob,
     .accel_uri = yps_blob_fs_accel_uri,

@@ -18,6 +18,14 @@
 
 typedef struct yps_blob_s yps_blob_t;
 
+/* One blob of a group put: bytes the caller has verified to hash to SHA256. */
+typedef struct {
+    const char *sha256;
+    const void *data;
+    size_t      len;
+    bool        added;  /* out: the store did not hold SHA256 before */
+} yps_blob_item_t;
+
 typedef struct {
     const char *name;
     void (*close)(yps_blob_t *blob);
@@ -34,6 +42,10 @@ typedef struct {
      * not hold SHA256 before. */
     bool (*put)(yps_blob_t *blob, int fd, const char *sha256, bool *added, int *previous,
                 GError **error);
+    /* Stores the N ITEMS durably, as put does each, but as one group so that
+     * the disk syncs are shared: only what is durable once it returns true.
+     * NULL: yps_blob_put_many falls back to put for each. */
+    bool (*put_many)(yps_blob_t *blob, yps_blob_item_t *items, size_t n, GError **error);
     bool (*remove)(yps_blob_t *blob, const char *sha256, GError **error);
     /* Opens the blob for reading (proofs of possession); -1 and ERROR if absent. */
     int  (*open)(yps_blob_t *blob, const char *sha256, GError **error);
@@ -50,6 +62,12 @@ struct yps_blob_s {
     const yps_blob_ops_t *ops;
 };
 
+/* Stores ITEMS through the backend's put_many, or else one put each from a
+ * nameless file in the folder STAGING (for the folder store, on the blobs'
+ * filesystem, as put requires). Under the blob lock. */
+bool yps_blob_put_many(yps_blob_t *blob, yps_blob_item_t *items, size_t n, const char *staging,
+                       GError **error);
+
 /* The content-addressed folder ROOT: ROOT/ab/cd/abcd…; its staging files must
  * live on the same filesystem. */
 yps_blob_t *yps_blob_fs_open(const char *root, GError **error);
@@ -58,5 +76,10 @@ yps_blob_t *yps_blob_fs_open(const char *root, GError **error);
  * is done by the caller, then fsync the folder). Shared by the store and the
  * upload staging area. */
 bool yps_fsync_path(const char *path, GError **error);
+
+/* Writes all LEN bytes of DATA to FD, through interrupted writes; false
+ * when a write fails or takes nothing. Shared by the stores and the
+ * publisher's client. */
+bool yps_write_all(int fd, const void *data, size_t len);
 
 #endif

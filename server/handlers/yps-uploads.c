@@ -316,24 +316,11 @@ yps_upload_admit(yps_req_t *r)
 yp_status_t
 yps_handle_upload_auth(yps_req_t *r)
 {
-    if (yps_upload_admit(r) != YP_STATUS_OK) {
-        /* auth_request knows only 2xx, 401 and 403; the refusal's real
-         * answer comes from yps_handle_upload_refused */
-        return YP_STATUS_FORBIDDEN;
-    }
-    r->no_body = true;
-    yps_reply(r, 204);
-    return YP_STATUS_OK;
+    return yps_auth_request_answer(r, yps_upload_admit(r));
 }
 
 yp_status_t
 yps_handle_upload_refused(yps_req_t *r)
 {
-    yp_status_t st = yps_upload_admit(r);
-
-    if (st == YP_STATUS_OK) {
-        /* it changed between the two looks: let the client ask again */
-        return yps_fail(r, YP_STATUS_UNAVAILABLE, "The upload changed; retry");
-    }
-    return st;
+    return yps_auth_request_refused(r, yps_upload_admit(r), "The upload changed; retry");
 }

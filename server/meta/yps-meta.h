@@ -124,6 +124,24 @@ void yps_idem_answer_clear(yps_idem_answer_t *answer);
 
 typedef struct yps_meta_s yps_meta_t;
 
+/* ------------------------------------------------------------------------
+ * Batches of small files (files_commit)
+ *
+ * One file of a batch: where it goes and what it holds (its blob already
+ * durable in the blob store), and what became of it.
+ * ------------------------------------------------------------------------ */
+typedef struct {
+    int64_t      parent_id;
+    const char  *name;
+    int64_t      if_version;    /* 0: create only */
+    const char  *sha256;
+    int64_t      size;
+    int64_t      mtime;
+    yp_status_t  status;        /* in: OK to commit it; out: its outcome */
+    int64_t      current_version; /* out, with CONFLICT: the file's version (0: none) */
+    yps_node_t   node;          /* out, when committed: the file, path filled */
+} yps_batch_file_t;
+
 typedef struct {
     const char *name;
 
@@ -252,6 +270,16 @@ typedef struct {
     yp_status_t (*idem_release)(yps_meta_t *meta, const yps_idem_t *idem);
     /* Forgets the keys reserved before BEFORE (a time). */
     yp_status_t (*idem_prune)(yps_meta_t *meta, int64_t before, int64_t *removed);
+
+    /* batches: commits the N FILES whose status is OK in one transaction,
+     * each as file_commit would (the same checks, one change-log entry
+     * each, QUOTA as there and counted across the batch): a file that fails
+     * gets its status and leaves the others alone. Appends to ORPHANS the
+     * blobs that replaced files left unreferenced. A failure of the store
+     * itself commits nothing and is returned (every file still OK then gets
+     * it too). */
+    yp_status_t (*files_commit)(yps_meta_t *meta, int64_t user_id, yps_batch_file_t *files,
+                                size_t n, int64_t now, int64_t quota, GPtrArray *orphans);
 } yps_meta_ops_t;
 
 struct yps_meta_s {

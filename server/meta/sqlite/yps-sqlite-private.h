@@ -71,9 +71,16 @@ yp_status_t yps_sqlite_node_delete(yps_meta_t *meta, int64_t user_id, int64_t id
 yp_status_t yps_sqlite_file_commit(yps_meta_t *meta, int64_t user_id, int64_t parent_id, const char *name,
                        int64_t if_version, const char *sha256, int64_t size, int64_t mtime,
                        int64_t now, int64_t quota, yps_node_t *node, GPtrArray *orphans);
+yp_status_t yps_commit_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char *name,
+                              int64_t if_version, const char *sha256, int64_t size, int64_t mtime,
+                              int64_t now, int64_t quota, yps_node_t *node, GPtrArray *orphans);
 yp_status_t yps_sqlite_file_downloaded(yps_meta_t *meta, int64_t user_id, int64_t id);
 yp_status_t yps_sqlite_blob_find(yps_meta_t *meta, const char *sha256, int64_t *size);
 yp_status_t yps_sqlite_blob_owned(yps_meta_t *meta, int64_t user_id, const char *sha256);
+
+/* yps-sqlite-batch.c */
+yp_status_t yps_sqlite_files_commit(yps_meta_t *meta, int64_t user_id, yps_batch_file_t *files,
+                                    size_t n, int64_t now, int64_t quota, GPtrArray *orphans);
 
 /* yps-sqlite-quota.c */
 yp_status_t yps_sqlite_user_usage(yps_meta_t *meta, int64_t user_id, yps_usage_t *usage);

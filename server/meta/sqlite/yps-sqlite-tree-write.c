@@ -488,7 +488,9 @@ yps_check_quota(yps_sqlite_t *s, int64_t user_id, int64_t default_quota, int64_t
                                                             : YP_STATUS_OK;
 }
 
-static yp_status_t
+/* The checks and writes of file_commit, inside the caller's transaction;
+ * also each file of a batch, under its own savepoint. */
+yp_status_t
 yps_commit_locked(yps_sqlite_t *s, int64_t user_id, int64_t parent_id, const char *name,
                   int64_t if_version, const char *sha256, int64_t size, int64_t mtime,
                   int64_t now, int64_t quota, yps_node_t *node, GPtrArray *orphans)

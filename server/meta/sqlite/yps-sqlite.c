@@ -588,6 +588,7 @@ static const yps_meta_ops_t yps_sqlite_ops = {
     .idem_answer = yps_sqlite_idem_answer,
     .idem_release = yps_sqlite_idem_release,
     .idem_prune = yps_sqlite_idem_prune,
+    .files_commit = yps_sqlite_files_commit,
 };
 
 yps_meta_t *
