@@ -7,30 +7,9 @@
 #include <string.h>
 
 #include "yp-sync-remote.h"
+#include "yp-sync-test-trees.h"
 /* tests/client's fixture: a real server and a signed-in client per case */
 #include "yp-test-fixture.h"
-
-static void
-assert_same_tree (YpSyncTree *got,
-                  YpSyncTree *want)
-{
-  g_autoptr(GPtrArray) a = yp_sync_tree_dup_items (got);
-  g_autoptr(GPtrArray) b = yp_sync_tree_dup_items (want);
-
-  for (guint i = 0; i < MIN (a->len, b->len); i++)
-    {
-      YpSyncItem *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
-
-      g_assert_cmpstr (x->path, ==, y->path);
-      g_assert_cmpint (x->kind, ==, y->kind);
-      g_assert_cmpuint (x->size, ==, y->size);
-      g_assert_cmpint (x->mtime_ns, ==, y->mtime_ns);
-      g_assert_cmpstr (x->sha256, ==, y->sha256);
-      g_assert_cmpint (x->remote_id, ==, y->remote_id);
-      g_assert_cmpint (x->remote_version, ==, y->remote_version);
-    }
-  g_assert_cmpuint (a->len, ==, b->len);
-}
 
 static gint64
 make_folder (YpClient   *client,

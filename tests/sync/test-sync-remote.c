@@ -3,6 +3,7 @@
 
 #include "yp-client-private.h"
 #include "yp-sync-remote.h"
+#include "yp-sync-test-trees.h"
 
 /* The pair's root is /Pair (id 2) in the user's root (id 1); /Outside
  * (id 3) is elsewhere on the server. */
@@ -89,28 +90,6 @@ tree_copy (YpSyncTree *tree)
       yp_sync_tree_add (copy, item);
     }
   return copy;
-}
-
-static void
-assert_same_tree (YpSyncTree *got,
-                  YpSyncTree *want)
-{
-  g_autoptr(GPtrArray) a = yp_sync_tree_dup_items (got);
-  g_autoptr(GPtrArray) b = yp_sync_tree_dup_items (want);
-
-  for (guint i = 0; i < MIN (a->len, b->len); i++)
-    {
-      YpSyncItem *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
-
-      g_assert_cmpstr (x->path, ==, y->path);
-      g_assert_cmpint (x->kind, ==, y->kind);
-      g_assert_cmpuint (x->size, ==, y->size);
-      g_assert_cmpint (x->mtime_ns, ==, y->mtime_ns);
-      g_assert_cmpstr (x->sha256, ==, y->sha256);
-      g_assert_cmpint (x->remote_id, ==, y->remote_id);
-      g_assert_cmpint (x->remote_version, ==, y->remote_version);
-    }
-  g_assert_cmpuint (a->len, ==, b->len);
 }
 
 /* Applies CHANGES to TREE with the root at /Pair; returns needs_listing. */
