@@ -116,6 +116,18 @@ test_queue_finished_once (void)
   g_assert_cmpuint (finished, ==, 1);
 }
 
+/* An upload of a new file of SIZE bytes, not queued yet. */
+static YpTransfer *
+new_upload (Fixture    *f,
+            const char *name,
+            gsize       size)
+{
+  g_autofree char *local = make_file (f->dir, name, size, g_str_hash (name), NULL);
+  g_autofree char *remote = g_strconcat ("/", name, NULL);
+
+  return yp_transfer_new_upload (local, remote, 0);
+}
+
 /* Adds an upload of SIZE bytes to QUEUE and returns it. */
 static YpTransfer *
 queue_upload (Fixture         *f,
@@ -123,9 +135,7 @@ queue_upload (Fixture         *f,
               const char      *name,
               gsize            size)
 {
-  g_autofree char *local = make_file (f->dir, name, size, g_str_hash (name), NULL);
-  g_autofree char *remote = g_strconcat ("/", name, NULL);
-  YpTransfer *transfer = yp_transfer_new_upload (local, remote, 0);
+  YpTransfer *transfer = new_upload (f, name, size);
 
   yp_transfer_queue_add (queue, transfer);
   return transfer;
@@ -227,11 +237,16 @@ test_queue_totals_and_remove (Fixture       *f,
     {
       g_autofree char *name = g_strdup_printf ("quick%u.bin", i);
 
-      quick[i] = queue_upload (f, queue, name, 1000 + i);
+      quick[i] = new_upload (f, name, 1000 + i);
       weak[i] = quick[i];
       g_object_add_weak_pointer (G_OBJECT (quick[i]), &weak[i]);
     }
-  slow = queue_upload (f, queue, "slow.bin", MIB);
+  slow = new_upload (f, "slow.bin", MIB);
+  /* queued back to back: writing the files in between gave a quick upload
+   * the time to finish before the last one was queued */
+  for (guint i = 0; i < 3; i++)
+    yp_transfer_queue_add (queue, quick[i]);
+  yp_transfer_queue_add (queue, slow);
   g_assert_cmpuint (yp_transfer_queue_get_items_left (queue), ==, 4);
 
   while (yp_transfer_get_state (slow) < YP_TRANSFER_DONE)
