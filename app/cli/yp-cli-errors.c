@@ -234,6 +234,8 @@ exit_status_for_error (const GError *error)
           return YP_CLI_EXIT_NOT_FOUND;
         case YP_CLI_ERROR_IS_FOLDER:
           return YP_CLI_EXIT_CONFLICT;
+        case YP_CLI_ERROR_NOT_IN_SYNC:
+          return YP_CLI_EXIT_FAILED;
         case YP_CLI_ERROR_BAD_PATH:
         default:
           return YP_CLI_EXIT_USAGE;

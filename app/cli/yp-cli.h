@@ -67,6 +67,8 @@ typedef struct
  * @YP_CLI_ERROR_IS_FOLDER: a file cannot replace the folder of that name;
  *   exit status 5
  * @YP_CLI_ERROR_BAD_PATH: the remote path given is not one; exit status 2
+ * @YP_CLI_ERROR_NOT_IN_SYNC: `sync --once` ended with paths that could not
+ *   be synced; exit status 1
  *
  * What the CLI finds out beyond the library's errors.
  */
@@ -75,6 +77,7 @@ typedef enum
   YP_CLI_ERROR_NO_FOLDER,
   YP_CLI_ERROR_IS_FOLDER,
   YP_CLI_ERROR_BAD_PATH,
+  YP_CLI_ERROR_NOT_IN_SYNC,
 } YpCliError;
 
 /**
@@ -83,6 +86,7 @@ typedef enum
  * @parameters: the arguments, for the usage line ("LOCAL REMOTE")
  * @summary: one line for the command list and its --help
  * @run: parses ARGV (ARGV[0] is @name) and does the work
+ * @details: (nullable): more for its --help: what it does, step by step
  */
 typedef struct _YpCliCommand YpCliCommand;
 struct _YpCliCommand
@@ -95,6 +99,7 @@ struct _YpCliCommand
                     int                  argc,
                     char               **argv,
                     GError             **error);
+  const char *details;
 };
 
 /* yunpan-cli.c: options and sessions */
@@ -173,6 +178,8 @@ gboolean        yp_cli_changes              (YpCli *cli, const YpCliCommand *com
 gboolean        yp_cli_put                  (YpCli *cli, const YpCliCommand *command,
                                               int argc, char **argv, GError **error);
 gboolean        yp_cli_get                  (YpCli *cli, const YpCliCommand *command,
+                                              int argc, char **argv, GError **error);
+gboolean        yp_cli_sync                 (YpCli *cli, const YpCliCommand *command,
                                               int argc, char **argv, GError **error);
 
 G_END_DECLS

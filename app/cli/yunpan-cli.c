@@ -25,6 +25,20 @@
  * yp-cli-transfer.c; what their errors say, in yp-cli-errors.c.
  */
 
+#define YP_CLI_SYNC_HELP \
+  N_("Runs the sync engine in the foreground, printing what it does, until\n" \
+     "interrupted (Ctrl-C ends the current step safely). REMOTE is created when\n" \
+     "missing, and so is LOCAL. Changes on either side are copied to the other:\n" \
+     "new files and folders, edits, renames and moves, deletes. When both sides\n" \
+     "changed a file, the server's version keeps the name and yours is kept\n" \
+     "beside it as \"NAME (conflict DATE TIME from HOST).EXT\", on both sides.\n" \
+     "Nothing that was not synced is ever deleted or overwritten.\n" \
+     "\n" \
+     "The pair's state is kept in $XDG_DATA_HOME/yunpan/sync/, never in LOCAL.\n" \
+     "Patterns in LOCAL/.yunpan-ignore (as in .gitignore) are not synced, nor are\n" \
+     "common temporary files; symbolic links are skipped on both sides. One\n" \
+     "program at a time may sync a pair: a second one is refused.")
+
 static const YpCliCommand commands[] = {
   { "register", N_("USERNAME"), N_("Create an account (this does not sign in)"), yp_cli_register },
   { "login", N_("USERNAME"), N_("Sign in; the session is kept in the keyring"), yp_cli_login },
@@ -39,6 +53,9 @@ static const YpCliCommand commands[] = {
   { "mv", N_("FROM TO"), N_("Move or rename; a TO ending in / is the folder to move into"),
     yp_cli_mv },
   { "changes", N_("[--since CURSOR]"), N_("Show the change feed"), yp_cli_changes },
+  { "sync", N_("[--once] LOCAL REMOTE"),
+    N_("Keep a local folder and a folder on the server identical, both ways"), yp_cli_sync,
+    YP_CLI_SYNC_HELP },
 };
 
 /* Keep in step with YpCliExit in yp-cli.h. */
@@ -156,7 +173,9 @@ yp_cli_parse_command_line (YpCli               *cli,
   context = g_option_context_new (parameters);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _(command->summary));
-  description = g_strconcat (_(YP_CLI_NOTES_HELP), "\n\n", _(YP_CLI_EXIT_HELP), NULL);
+  description = g_strconcat (command->details != NULL ? _(command->details) : "",
+                             command->details != NULL ? "\n\n" : "",
+                             _(YP_CLI_NOTES_HELP), "\n\n", _(YP_CLI_EXIT_HELP), NULL);
   g_option_context_set_description (context, description);
 
   group = global_group_new (cli, FALSE);
