@@ -226,20 +226,56 @@ hash_once (Scan        *scan,
   return HASH_DONE;
 }
 
+/*
+ * A file's modification time moves in steps of the kernel's coarse clock
+ * (a tick: 10 ms at most on Linux's own file systems). A write in the same
+ * step as our read would leave size, mtime and inode as they were, and
+ * every later scan would trust the stale hash ("racily clean", as git
+ * says). So a file read less than this after its mtime is read once more
+ * when the step is surely over: any write after that read moves its mtime.
+ */
+#define RACY_MARGIN_US (50 * G_TIME_SPAN_MILLISECOND)
+
+/* How long to wait before reading ITEM again; 0 when its hash can be
+ * trusted as it is. */
+static gint64
+racy_wait_us (const YpSyncItem *item)
+{
+  gint64 age_us = g_get_real_time () - item->mtime_ns / 1000;
+
+  if (age_us >= RACY_MARGIN_US)
+    return 0;
+  /* an mtime in the future (a skewed clock) waits one margin, not more */
+  return RACY_MARGIN_US - MAX (age_us, 0);
+}
+
 static void
 hash_job_run (gpointer data,
               gpointer user_data)
 {
   HashJob *job = data;
   Scan *scan = user_data;
+  gboolean reread = FALSE;
 
   if (g_cancellable_set_error_if_cancelled (scan->cancellable, &job->error))
     return;
   /* a file that changes while it is read gets a second read, then is left
    * for the next pass */
   for (guint attempt = 1; attempt <= 2; attempt++)
-    if (hash_once (scan, job->item, attempt, &job->error) != HASH_CHANGED)
-      return;
+    {
+      HashResult result = hash_once (scan, job->item, attempt, &job->error);
+      gint64 wait_us;
+
+      if (result == HASH_DONE && !reread && (wait_us = racy_wait_us (job->item)) > 0)
+        {
+          g_usleep (wait_us);
+          reread = TRUE;
+          attempt--;
+          continue;
+        }
+      if (result != HASH_CHANGED)
+        return;
+    }
   g_set_error (&job->error, YP_SYNC_ERROR, YP_SYNC_ERROR_UNREADABLE,
                _("“%s” kept changing while it was read"), job->item->path);
 }

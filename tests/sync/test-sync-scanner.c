@@ -109,6 +109,24 @@ write_file (Fixture    *fixture,
   g_assert_no_error (error);
 }
 
+/* Writes PATH as a while ago, so that a scan reads it once: a file
+ * written just now is read twice (see test_racy_reread). */
+static void
+write_old_file (Fixture    *fixture,
+                const char *path,
+                const char *contents)
+{
+  g_autofree char *full = path_in (fixture, path);
+  gint64 then_us = g_get_real_time () - 10 * G_USEC_PER_SEC;
+  struct timespec times[2] = {
+    { .tv_nsec = UTIME_OMIT },
+    { .tv_sec = then_us / G_USEC_PER_SEC, .tv_nsec = (then_us % G_USEC_PER_SEC) * 1000 },
+  };
+
+  write_file (fixture, path, contents);
+  g_assert_no_errno (utimensat (AT_FDCWD, full, times, 0));
+}
+
 static void
 make_symlink (Fixture    *fixture,
               const char *target,
@@ -203,10 +221,10 @@ test_nested (Fixture       *fixture,
   GStatBuf st;
 
   make_folder (fixture, "a/b/d");
-  write_file (fixture, "a/b/c.txt", "hello");
-  write_file (fixture, "a/x.bin", "\x01\x02\x03 binary");
-  write_file (fixture, "empty", "");
-  write_file (fixture, "top.txt", "top of the tree\n");
+  write_old_file (fixture, "a/b/c.txt", "hello");
+  write_old_file (fixture, "a/x.bin", "\x01\x02\x03 binary");
+  write_old_file (fixture, "empty", "");
+  write_old_file (fixture, "top.txt", "top of the tree\n");
 
   tree = scan (fixture, NULL, NULL, &problems);
   assert_paths (tree, paths);
@@ -263,8 +281,8 @@ test_unchanged_not_read (Fixture       *fixture,
   g_autofree char *new_sha = sha256_of ("new content");
 
   make_folder (fixture, "dir");
-  write_file (fixture, "keep", "x");
-  write_file (fixture, "dir/same.txt", "old content");
+  write_old_file (fixture, "keep", "x");
+  write_old_file (fixture, "dir/same.txt", "old content");
   base = scan (fixture, NULL, NULL, NULL);
   g_assert_cmpuint (reads_of (fixture, "dir/same.txt"), ==, 1);
 
@@ -298,12 +316,12 @@ test_changed_rehashed (Fixture       *fixture,
   g_autofree char *full = path_in (fixture, "b.txt");
   g_autofree char *sha_b = sha256_of ("bbbb");
 
-  write_file (fixture, "a.txt", "aaaa");
-  write_file (fixture, "b.txt", "bbbb");
-  write_file (fixture, "c.txt", "cccc");
+  write_old_file (fixture, "a.txt", "aaaa");
+  write_old_file (fixture, "b.txt", "bbbb");
+  write_old_file (fixture, "c.txt", "cccc");
   base = scan (fixture, NULL, NULL, NULL);
 
-  write_file (fixture, "a.txt", "aaaa, edited");
+  write_old_file (fixture, "a.txt", "aaaa, edited");
   /* only the time moves: read again, same hash */
   {
     struct timespec times[2] = { { 0, UTIME_OMIT }, { 1000000000, 123 } };
@@ -328,7 +346,7 @@ test_changed_rehashed (Fixture       *fixture,
     GStatBuf st;
 
     g_assert_no_errno (g_lstat (c, &st));
-    write_file (fixture, "c.new", "CCCC");
+    write_old_file (fixture, "c.new", "CCCC");
     times[0] = st.st_atim;
     times[1] = st.st_mtim;
     g_assert_no_errno (utimensat (AT_FDCWD, tmp, times, 0));
@@ -349,7 +367,7 @@ test_symlinks (Fixture       *fixture,
   g_autoptr(GPtrArray) problems = NULL;
 
   make_folder (fixture, "real");
-  write_file (fixture, "real/f.txt", "f");
+  write_old_file (fixture, "real/f.txt", "f");
   make_symlink (fixture, "real/f.txt", "file-link");
   make_symlink (fixture, "real", "folder-link");
   make_symlink (fixture, ".", "real/self");
@@ -383,16 +401,16 @@ test_ignored (Fixture       *fixture,
   yp_sync_ignore_add_patterns (ignore, "node_modules/\n*.log\n!keep.log\n/docs/private\n");
   make_folder (fixture, "src/node_modules/pkg");
   make_folder (fixture, "docs/private/deep");
-  write_file (fixture, "src/main.c", "int main;");
-  write_file (fixture, "src/.main.c.swp", "swap");
-  write_file (fixture, "src/debug.log", "log");
-  write_file (fixture, "keep.log", "kept");
-  write_file (fixture, ".DS_Store", "mac");
-  write_file (fixture, "docs/a.txt", "a");
-  write_file (fixture, "docs/private/deep/secret", "s");
+  write_old_file (fixture, "src/main.c", "int main;");
+  write_old_file (fixture, "src/.main.c.swp", "swap");
+  write_old_file (fixture, "src/debug.log", "log");
+  write_old_file (fixture, "keep.log", "kept");
+  write_old_file (fixture, ".DS_Store", "mac");
+  write_old_file (fixture, "docs/a.txt", "a");
+  write_old_file (fixture, "docs/private/deep/secret", "s");
   make_folder (fixture, ".yunpan-staging");
-  write_file (fixture, ".yunpan-staging/x.yunpan-part", "partial");
-  write_file (fixture, "src/node_modules/pkg/index.js", "js");
+  write_old_file (fixture, ".yunpan-staging/x.yunpan-part", "partial");
+  write_old_file (fixture, "src/node_modules/pkg/index.js", "js");
   /* were an ignored folder entered, these would be reported */
   make_symlink (fixture, "nowhere", "src/node_modules/pkg/link");
   make_symlink (fixture, "nowhere", "docs/private/link");
@@ -430,11 +448,11 @@ test_unreadable (Fixture       *fixture,
       g_test_skip ("permissions do not stop root; see /yunpan/sync/scanner/not-regular");
       return;
     }
-  write_file (fixture, "ok.txt", "ok");
-  write_file (fixture, "locked.txt", "locked");
+  write_old_file (fixture, "ok.txt", "ok");
+  write_old_file (fixture, "locked.txt", "locked");
   make_folder (fixture, "sub/locked");
-  write_file (fixture, "sub/ok.txt", "ok");
-  write_file (fixture, "sub/locked/inside", "inside");
+  write_old_file (fixture, "sub/ok.txt", "ok");
+  write_old_file (fixture, "sub/locked/inside", "inside");
   g_assert_no_errno (g_chmod (file, 0));
   g_assert_no_errno (g_chmod (folder, 0));
 
@@ -454,8 +472,8 @@ test_not_regular (Fixture       *fixture,
   g_autoptr(GPtrArray) problems = NULL;
   g_autofree char *fifo = path_in (fixture, "m/fifo");
 
-  write_file (fixture, "a.txt", "a");
-  write_file (fixture, "z/b.txt", "b");
+  write_old_file (fixture, "a.txt", "a");
+  write_old_file (fixture, "z/b.txt", "b");
   make_folder (fixture, "m");
   g_assert_no_errno (mkfifo (fifo, 0644));
 
@@ -481,9 +499,9 @@ test_vanished (Fixture       *fixture,
   g_autoptr(YpSyncTree) tree = NULL;
   g_autoptr(GPtrArray) problems = NULL;
 
-  write_file (fixture, "a.txt", "a");
-  write_file (fixture, "b.txt", "b");
-  write_file (fixture, "c.txt", "c");
+  write_old_file (fixture, "a.txt", "a");
+  write_old_file (fixture, "b.txt", "b");
+  write_old_file (fixture, "c.txt", "c");
   fixture->action = remove_file;
   fixture->action_path = g_strdup ("b.txt");
 
@@ -527,15 +545,16 @@ test_changed_while_read (Fixture       *fixture,
   g_autoptr(YpSyncTree) tree = NULL;
   g_autoptr(GPtrArray) problems = NULL;
 
-  write_file (fixture, "log.txt", "line");
-  write_file (fixture, "other.txt", "other");
+  write_old_file (fixture, "log.txt", "line");
+  write_old_file (fixture, "other.txt", "other");
   fixture->action = append_once;
   fixture->action_path = g_strdup ("log.txt");
 
-  /* read again once, and what is recorded is what the second read saw */
+  /* read again once, and what is recorded is what the last read saw; the
+   * append made its mtime of just now, so that read is repeated too */
   tree = scan (fixture, NULL, NULL, &problems);
   g_assert_cmpuint (problems->len, ==, 0);
-  g_assert_cmpuint (reads_of (fixture, "log.txt"), ==, 2);
+  g_assert_cmpuint (reads_of (fixture, "log.txt"), ==, 3);
   assert_file_item (fixture, tree, "log.txt", "line+");
 
   /* a file that never holds still is left for the next pass */
@@ -548,6 +567,53 @@ test_changed_while_read (Fixture       *fixture,
   assert_file_item (fixture, tree, "other.txt", "other");
   g_assert_cmpuint (problems->len, ==, 1);
   assert_problem (problems, 0, "log.txt", YP_SYNC_ERROR_UNREADABLE);
+}
+
+static guint racy_reads;
+
+/* After the first read, the file changes within the same step of the
+ * file system's clock: the stat stays as it was. */
+static void
+rewrite_after_first_read (const char *full_path,
+                          guint       attempt)
+{
+  struct timespec times[2];
+  GStatBuf st;
+  int fd;
+
+  if (++racy_reads != 2)
+    return;
+  g_assert_no_errno (g_lstat (full_path, &st));
+  fd = open (full_path, O_WRONLY);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, "v2", 2), ==, 2);
+  g_assert_no_errno (close (fd));
+  times[0] = st.st_atim;
+  times[1] = st.st_mtim;
+  g_assert_no_errno (utimensat (AT_FDCWD, full_path, times, 0));
+}
+
+/* A file whose mtime is of just now may still change without its stat
+ * showing it, and a base that recorded the first read would trust that
+ * hash for good: it is read again once the clock has moved on. */
+static void
+test_racy_reread (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(YpSyncTree) tree = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+
+  racy_reads = 0;
+  write_file (fixture, "fresh.txt", "v1");
+  write_old_file (fixture, "old.txt", "old");
+  fixture->action = rewrite_after_first_read;
+  fixture->action_path = g_strdup ("fresh.txt");
+
+  tree = scan (fixture, NULL, NULL, &problems);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_cmpuint (reads_of (fixture, "fresh.txt"), >=, 2);
+  g_assert_cmpuint (reads_of (fixture, "old.txt"), ==, 1);
+  assert_file_item (fixture, tree, "fresh.txt", "v2");
 }
 
 static void
@@ -565,7 +631,7 @@ test_many_threads (Fixture       *fixture,
       g_autofree char *folder = g_strdup_printf ("d%u", i % 7);
 
       make_folder (fixture, folder);
-      write_file (fixture, path, contents);
+      write_old_file (fixture, path, contents);
     }
   fixture->options.n_threads = 1;
   one = scan (fixture, NULL, NULL, NULL);
@@ -608,7 +674,7 @@ test_cancelled (Fixture       *fixture,
     {
       g_autofree char *path = g_strdup_printf ("f%u", i);
 
-      write_file (fixture, path, "x");
+      write_old_file (fixture, path, "x");
     }
   /* cancelled while it hashes */
   tree = yp_sync_scan_sync (fixture->root, NULL, NULL, &options, cancellable, &problems, &error);
@@ -638,7 +704,7 @@ test_missing_root (Fixture       *fixture,
   g_assert_null (tree);
   g_clear_error (&error);
 
-  write_file (fixture, "file", "x");
+  write_old_file (fixture, "file", "x");
   tree = yp_sync_scan_sync (file, NULL, NULL, NULL, NULL, NULL, &error);
   g_assert_nonnull (error);
   g_assert_null (tree);
@@ -662,6 +728,7 @@ main (int   argc,
   ADD ("not-regular", test_not_regular);
   ADD ("vanished", test_vanished);
   ADD ("changed-while-read", test_changed_while_read);
+  ADD ("racy-reread", test_racy_reread);
   ADD ("many-threads", test_many_threads);
   ADD ("cancelled", test_cancelled);
   ADD ("missing-root", test_missing_root);
