@@ -391,5 +391,10 @@ _yp_sync_pass_run (YpSyncWorker      *worker,
   result->did_work = !shape.idle;
   result->settled = shape.settled && worker->n_unfinished <= shape.n_skips;
   result->in_sync = result->settled && shape.n_skips == 0 && problems->len == 0;
+
+  /* In sync, the base is the remote tree as of the cursor just saved: an
+   * idle engine need not hold a second copy of every path. */
+  if (result->in_sync && yp_sync_state_get_cursor (worker->state) == worker->remote_cursor)
+    g_clear_pointer (&worker->remote, yp_sync_tree_unref);
   return TRUE;
 }

@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
@@ -187,6 +190,11 @@ run_pass_cb (gpointer data)
     pass_succeeded (worker, &result);
   else
     pass_failed (worker, error);
+#ifdef __GLIBC__
+  /* a pass's trees are freed by now; give their pages back, or an idle
+   * engine keeps the footprint of its biggest pass */
+  malloc_trim (0);
+#endif
   return G_SOURCE_REMOVE;
 }
 
