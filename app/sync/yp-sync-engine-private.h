@@ -61,6 +61,7 @@ struct _YpSyncWorker
   YpEventStream  *events;
   char           *staging_dir;
   gint64          root_id;
+  gboolean        case_insensitive;  /* the local file system folds case */
 
   /* the remote tree, kept current from the feed across passes */
   YpSyncTree     *remote;

@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "yp-change-pager.h"
 #include "yp-client-error.h"
+#include "yp-name.h"
 #include "yp-sync-engine-private.h"
 #include "yp-sync-error.h"
 #include "yp-sync-reconcile.h"
@@ -331,13 +333,32 @@ save_cursor (YpSyncWorker  *worker,
   return yp_sync_state_commit_sync (worker->state, error);
 }
 
+/* The server's rules are the protocol's; a local name only has to fit
+ * a POSIX file system (the server's names always do, but for length). */
+static gboolean
+name_valid (const char *name,
+            YpSyncSide  side,
+            gpointer    user_data)
+{
+  gsize len = strlen (name);
+
+  if (side == YP_SYNC_SIDE_REMOTE)
+    return yp_name_is_valid (name, len);
+  return len > 0 && len <= 255 && strchr (name, '/') == NULL && !g_str_equal (name, ".")
+         && !g_str_equal (name, "..");
+}
+
 static YpSyncPlan *
 make_plan (YpSyncWorker *worker,
            YpSyncTree   *local,
            YpSyncTree   *remote,
            YpSyncTree   *base)
 {
-  YpSyncReconcileOptions options = { .host = worker->host };
+  YpSyncReconcileOptions options = {
+    .host = worker->host,
+    .case_insensitive_local = worker->case_insensitive,
+    .name_valid = name_valid,
+  };
 
   return yp_sync_reconcile (local, remote, base, &options);
 }

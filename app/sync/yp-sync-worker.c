@@ -9,7 +9,9 @@
 #include <malloc.h>
 #endif
 #include <glib/gstdio.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "yp-client-error.h"
 #include "yp-sync-engine-private.h"
@@ -302,6 +304,25 @@ choose_staging_dir (YpSyncWorker *worker)
   return g_build_filename (worker->local_path, ".yunpan-staging", NULL);
 }
 
+/* Whether the local folder's file system folds case (vfat, exFAT, a
+ * case-folding ext4 folder): then it cannot hold "a.txt" beside "A.txt". */
+static gboolean
+folds_case (const char *folder)
+{
+  g_autofree char *lower = g_build_filename (folder, ".yunpan-case-probe", NULL);
+  g_autofree char *upper = g_build_filename (folder, ".YUNPAN-CASE-PROBE", NULL);
+  gboolean folds;
+  int fd;
+
+  fd = g_open (lower, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  folds = g_file_test (upper, G_FILE_TEST_EXISTS);
+  g_unlink (lower);
+  return folds;
+}
+
 static gboolean
 open_pair (YpSyncWorker  *worker,
            GCancellable  *cancellable,
@@ -334,6 +355,7 @@ open_pair (YpSyncWorker  *worker,
       return FALSE;
     }
   worker->root_id = yp_node_get_id (root);
+  worker->case_insensitive = folds_case (worker->local_path);
   pair = yp_sync_pair_new (yp_client_get_base_url (worker->client),
                            yp_client_get_username (worker->client), worker->local_path,
                            worker->root_id, worker->remote_path);

@@ -23,7 +23,19 @@ typedef struct
   gboolean      in_sync;
   gboolean      finished;
   GError       *finish_error;
+  GPtrArray    *skipped;    /* paths of actions skipped */
 } Run;
+
+static void
+action_finished_cb (YpSyncEngine *engine,
+                    YpSyncAction *action,
+                    int           outcome,
+                    const GError *error,
+                    Run          *run)
+{
+  if (outcome == YP_SYNC_OUTCOME_SKIPPED)
+    g_ptr_array_add (run->skipped, g_strdup (action->path));
+}
 
 static void
 status_cb (YpSyncEngine *engine,
@@ -67,6 +79,7 @@ new_engine (Run        *run,
   g_signal_connect (engine, "notify::status", G_CALLBACK (status_cb), run);
   g_signal_connect (engine, "pass-finished", G_CALLBACK (pass_finished_cb), run);
   g_signal_connect (engine, "finished", G_CALLBACK (finished_cb), run);
+  g_signal_connect (engine, "action-finished", G_CALLBACK (action_finished_cb), run);
   return engine;
 }
 
@@ -77,6 +90,7 @@ run_init (Run     *run,
   run->f = f;
   run->local = g_build_filename (f->dir, "local", NULL);
   run->statuses = g_array_new (FALSE, FALSE, sizeof (YpSyncStatus));
+  run->skipped = g_ptr_array_new_with_free_func (g_free);
   run->engine = new_engine (run, run->local);
 }
 
@@ -91,6 +105,7 @@ run_clear (Run *run)
       assert_released (G_OBJECT (g_steal_pointer (&run->engine)));
     }
   g_clear_pointer (&run->statuses, g_array_unref);
+  g_clear_pointer (&run->skipped, g_ptr_array_unref);
   g_clear_pointer (&run->local, g_free);
   g_clear_error (&run->finish_error);
 }
@@ -385,6 +400,30 @@ test_once_conflict (Fixture       *f,
   run_clear (&again);
 }
 
+/* A local name the server refuses is reported once and left alone; the
+ * rest is synced, and a once run says the sides are not identical. */
+static void
+test_invalid_name_skipped (Fixture       *f,
+                           gconstpointer  data)
+{
+  Run run = { 0 };
+
+  run_init (&run, f);
+  yp_sync_engine_set_once (run.engine, TRUE);
+  g_assert_cmpint (g_mkdir (run.local, 0700), ==, 0);
+  write_file (&run, "tab\tin name.txt", "control character");
+  write_file (&run, "fine.txt", "fine");
+  yp_sync_engine_start (run.engine);
+  wait_until (&run, is_finished, NULL, 20000, "once run finished");
+  g_assert_no_error (run.finish_error);
+  g_assert_false (run.in_sync);
+  g_assert_cmpuint (run.skipped->len, ==, 1);
+  g_assert_cmpstr (run.skipped->pdata[0], ==, "tab\tin name.txt");
+  g_assert_true (remote_exists (&run, "fine.txt"));
+  g_assert_true (local_exists (&run, "tab\tin name.txt"));
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -404,6 +443,7 @@ main (int   argc,
   fixture_add ("/yunpan/sync/engine/second-engine-refused", test_second_engine_refused);
   fixture_add ("/yunpan/sync/engine/signed-out", test_signed_out);
   fixture_add ("/yunpan/sync/engine/once-conflict", test_once_conflict);
+  fixture_add ("/yunpan/sync/engine/invalid-name-skipped", test_invalid_name_skipped);
 
   status = g_test_run ();
   remove_tree (data_home);
