@@ -324,6 +324,20 @@ folds_case (const char *folder)
 }
 
 static gboolean
+make_folder (const char  *path,
+             GError     **error)
+{
+  int saved_errno;
+
+  if (g_mkdir_with_parents (path, 0700) == 0)
+    return TRUE;
+  saved_errno = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               _("Cannot create the folder “%s”: %s"), path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+static gboolean
 open_pair (YpSyncWorker  *worker,
            GCancellable  *cancellable,
            GError       **error)
@@ -331,15 +345,8 @@ open_pair (YpSyncWorker  *worker,
   g_autoptr(YpNode) root = NULL;
   g_autoptr(YpSyncPair) pair = NULL;
 
-  if (g_mkdir_with_parents (worker->local_path, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot create the folder “%s”: %s"), worker->local_path,
-                   g_strerror (saved_errno));
-      return FALSE;
-    }
+  if (!make_folder (worker->local_path, error))
+    return FALSE;
   worker->client = yp_client_new (worker->server);
   yp_client_set_token (worker->client, worker->token);
   if (!yp_client_whoami_sync (worker->client, NULL, cancellable, error))
@@ -365,15 +372,8 @@ open_pair (YpSyncWorker  *worker,
   if (!yp_sync_state_set_remote_path_sync (worker->state, worker->remote_path, error))
     return FALSE;
   worker->staging_dir = choose_staging_dir (worker);
-  if (g_mkdir_with_parents (worker->staging_dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot create the folder “%s”: %s"), worker->staging_dir,
-                   g_strerror (saved_errno));
-      return FALSE;
-    }
+  if (!make_folder (worker->staging_dir, error))
+    return FALSE;
   worker->executor = yp_sync_executor_new (worker->client, worker->state, worker->staging_dir);
   g_signal_connect (worker->executor, "action-finished", G_CALLBACK (action_finished_cb), worker);
   g_signal_connect (worker->executor, "progress", G_CALLBACK (progress_cb), worker);

@@ -424,6 +424,45 @@ test_invalid_name_skipped (Fixture       *f,
   run_clear (&run);
 }
 
+/* Nothing answers: the engine says offline and keeps trying, and a once
+ * run ends with the network error. */
+static void
+test_offline (Fixture       *f,
+              gconstpointer  data)
+{
+  Run run = { 0 };
+  Run once = { 0 };
+  g_autofree char *local = g_build_filename (f->dir, "offline", NULL);
+
+  run.f = f;
+  run.local = g_strdup (local);
+  run.statuses = g_array_new (FALSE, FALSE, sizeof (YpSyncStatus));
+  run.skipped = g_ptr_array_new_with_free_func (g_free);
+  run.engine = yp_sync_engine_new ("http://127.0.0.1:9", "no-token", local, "/Sync");
+  g_signal_connect (run.engine, "notify::status", G_CALLBACK (status_cb), &run);
+  g_signal_connect (run.engine, "finished", G_CALLBACK (finished_cb), &run);
+  yp_sync_engine_start (run.engine);
+  wait_until (&run, has_status, GINT_TO_POINTER (YP_SYNC_STATUS_OFFLINE), 10000, "offline");
+  g_assert_nonnull (yp_sync_engine_get_status_detail (run.engine));
+  iterate_for (1500);
+  g_assert_false (run.finished);
+  /* a stop ends the wait between tries at once */
+  run_clear (&run);
+
+  once.f = f;
+  once.local = g_strdup (local);
+  once.statuses = g_array_new (FALSE, FALSE, sizeof (YpSyncStatus));
+  once.skipped = g_ptr_array_new_with_free_func (g_free);
+  once.engine = yp_sync_engine_new ("http://127.0.0.1:9", "no-token", local, "/Sync");
+  yp_sync_engine_set_once (once.engine, TRUE);
+  g_signal_connect (once.engine, "notify::status", G_CALLBACK (status_cb), &once);
+  g_signal_connect (once.engine, "finished", G_CALLBACK (finished_cb), &once);
+  yp_sync_engine_start (once.engine);
+  wait_until (&once, is_finished, NULL, 10000, "once run given up");
+  g_assert_error (once.finish_error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_NETWORK);
+  run_clear (&once);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -444,6 +483,7 @@ main (int   argc,
   fixture_add ("/yunpan/sync/engine/signed-out", test_signed_out);
   fixture_add ("/yunpan/sync/engine/once-conflict", test_once_conflict);
   fixture_add ("/yunpan/sync/engine/invalid-name-skipped", test_invalid_name_skipped);
+  fixture_add ("/yunpan/sync/engine/offline", test_offline);
 
   status = g_test_run ();
   remove_tree (data_home);
