@@ -224,9 +224,9 @@ events_changed_cb (YpEventStream *events,
                    gint64         cursor,
                    YpSyncWorker  *worker)
 {
-  /* our own changes come back this way too; a pass that finds the feed
-   * already read is cheap */
-  if (cursor > worker->remote_cursor)
+  /* our own changes come back this way too, and are already read; while
+   * offline, the stream's reconnecting means the server is back */
+  if (cursor > worker->remote_cursor || worker->backoff_s > 0)
     {
       worker->backoff_s = 0;
       _yp_sync_worker_schedule (worker, EVENT_DELAY_MS);
