@@ -456,8 +456,9 @@ run_help (YpCli           *cli,
       char **help_args = help_argv;
       int help_argc = 2;
 
-      /* parsing --help prints the command's help and exits */
-      yp_cli_parse_command_line (cli, command, NULL, &help_argc, &help_args, 0, -1, NULL);
+      /* every command parses its options first, and parsing --help
+       * prints the command's help, its own options included, and exits */
+      command->run (cli, command, help_argc, help_args, NULL);
     }
   if (argc > 2)
     {

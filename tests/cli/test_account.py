@@ -16,7 +16,7 @@ from cli_harness import PASSWORD, CliTestCase
 from yunpan_instance import main
 
 COMMANDS = ["register", "login", "logout", "whoami", "ls", "mkdir", "put", "get", "rm", "mv",
-            "changes"]
+            "changes", "sync"]
 TOKEN_SHAPE = re.compile(rb"[A-Za-z0-9_-]{43}")
 
 
@@ -253,11 +253,12 @@ class AccountTest(CliTestCase):
                 result = self.cli_ok(command, "--help")
                 self.assertIn(f"yunpan-cli [OPTION…] {command}", result.stdout)
                 self.assertIn("--server", result.stdout)
-                result = self.cli_ok("help", command)
-                self.assertIn(command, result.stdout)
+                # "help COMMAND" is --help: the command's own options too
+                self.assertEqual(self.cli_ok("help", command).stdout, result.stdout)
         self.assertIn("--password-stdin", self.cli_ok("login", "--help").stdout)
         self.assertIn("--limit-rate", self.cli_ok("put", "--help").stdout)
         self.assertIn("--since", self.cli_ok("changes", "--help").stdout)
+        self.assertIn("--once", self.cli_ok("help", "sync").stdout)
         self.assertRegex(self.cli_ok("--version").stdout, r"^yunpan-cli \d")
 
     def test_usage_errors(self):
