@@ -77,6 +77,13 @@ struct _YpSyncWorker
   gboolean        stopping;
   gboolean        signed_out;
 
+  /* the local side: paths the monitor reported since the last pass, and
+   * whether everything else is as the base has it (the last pass found
+   * both sides in sync, and no event was lost since) */
+  GHashTable     *dirty;
+  gboolean        local_trusted;
+  gboolean        full_scan;
+
   /* for this pass's result */
   guint           n_unfinished;     /* deferred or failed actions */
   GHashTable     *reported_problems;

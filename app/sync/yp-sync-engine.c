@@ -342,6 +342,7 @@ worker_sync_now_cb (gpointer data)
   YpSyncWorker *worker = data;
 
   worker->backoff_s = 0;
+  worker->full_scan = TRUE;
   _yp_sync_worker_schedule (worker, 0);
   return G_SOURCE_REMOVE;
 }

@@ -279,6 +279,83 @@ report_problems (YpSyncWorker *worker,
 }
 
 /* ------------------------------------------------------------------------
+ * The local tree
+ * ------------------------------------------------------------------------ */
+
+static gboolean
+under_a_dirty_path (const char *path,
+                    GHashTable *dirty)
+{
+  g_autofree char *prefix = g_strdup (path);
+  char *slash;
+
+  if (g_hash_table_contains (dirty, prefix))
+    return TRUE;
+  while ((slash = strrchr (prefix, '/')) != NULL)
+    {
+      *slash = '\0';
+      if (g_hash_table_contains (dirty, prefix))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  YpSyncTree *tree;
+  GHashTable *dirty;
+} Untouched;
+
+static void
+add_untouched (YpSyncItem *item,
+               gpointer    user_data)
+{
+  Untouched *untouched = user_data;
+
+  if (!under_a_dirty_path (item->path, untouched->dirty))
+    yp_sync_tree_add (untouched->tree, item);
+}
+
+/*
+ * The local tree. After a pass that found both sides in sync, with the
+ * monitor watching since, the folder is the base but for the paths the
+ * monitor reported: only those are walked, which keeps a save in a big
+ * tree from costing a walk of all of it (and a change on the server from
+ * costing any walk). Otherwise, and when asked, the whole folder is.
+ */
+static YpSyncTree *
+scan_local (YpSyncWorker  *worker,
+            YpSyncTree    *base,
+            YpSyncIgnore  *ignore,
+            GCancellable  *cancellable,
+            GPtrArray    **problems,
+            GError       **error)
+{
+  g_autofree const char **paths = NULL;
+  Untouched untouched = { NULL, worker->dirty };
+  YpSyncTree *changed;
+
+  if (worker->full_scan || !worker->local_trusted || worker->monitor == NULL)
+    {
+      worker->full_scan = FALSE;
+      g_hash_table_remove_all (worker->dirty);
+      return yp_sync_scan_sync (worker->local_path, base, ignore, NULL, cancellable, problems,
+                                error);
+    }
+
+  /* borrowed from the set, which keeps them until the walk is done */
+  paths = (const char **) g_hash_table_get_keys_as_array (worker->dirty, NULL);
+  changed = yp_sync_scan_paths_sync (worker->local_path, paths, base, ignore, NULL, cancellable,
+                                     problems, error);
+  if (changed == NULL)
+    return NULL;
+  untouched.tree = changed;
+  yp_sync_tree_foreach (base, add_untouched, &untouched);
+  g_hash_table_remove_all (worker->dirty);
+  return changed;
+}
+
+/* ------------------------------------------------------------------------
  * The pass
  * ------------------------------------------------------------------------ */
 
@@ -382,8 +459,9 @@ _yp_sync_pass_run (YpSyncWorker      *worker,
   base = yp_sync_state_load_base_sync (worker->state, error);
   if (base == NULL || !update_remote (worker, base, ignore, cancellable, error))
     return FALSE;
-  local = yp_sync_scan_sync (worker->local_path, base, ignore, NULL, cancellable, &problems,
-                             error);
+  /* until this pass says otherwise */
+  worker->local_trusted = FALSE;
+  local = scan_local (worker, base, ignore, cancellable, &problems, error);
   if (local == NULL)
     return FALSE;
   report_problems (worker, problems);
@@ -413,6 +491,7 @@ _yp_sync_pass_run (YpSyncWorker      *worker,
   result->settled = shape.settled && worker->n_unfinished <= shape.n_skips;
   result->in_sync = result->settled && shape.n_skips == 0 && problems->len == 0;
 
+  worker->local_trusted = result->in_sync;
   /* In sync, the base is the remote tree as of the cursor just saved: an
    * idle engine need not hold a second copy of every path. */
   if (result->in_sync && yp_sync_state_get_cursor (worker->state) == worker->remote_cursor)

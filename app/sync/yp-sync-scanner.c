@@ -42,6 +42,7 @@ typedef struct
   GCancellable      *cancellable;
   YpSyncScanOptions *options;
   int                root_fd;
+  GPtrArray         *paths;     /* NULL: the whole tree */
 
   /* the walker's until it ends, then the caller's */
   GPtrArray         *problems;  /* YpSyncProblem */
@@ -456,12 +457,63 @@ compare_problems (gconstpointer a,
   return strcmp (x->path, y->path);
 }
 
+/* Whether the folders above PATH are real folders the rules do not
+ * ignore: a partial scan must not enter a link or an ignored folder that
+ * the full walk would not. A path whose folders are gone is absent. */
+static gboolean
+ancestors_walkable (Scan       *scan,
+                    const char *path)
+{
+  g_autofree char *prefix = g_strdup (path);
+
+  for (char *slash = strchr (prefix, '/'); slash != NULL; slash = strchr (slash + 1, '/'))
+    {
+      struct stat st;
+
+      *slash = '\0';
+      if (fstatat (scan->root_fd, prefix, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode)
+          || yp_sync_ignore_matches (scan->ignore, prefix, TRUE))
+        return FALSE;
+      *slash = '/';
+    }
+  return TRUE;
+}
+
+/* Walks PATH and, when it is a folder, everything under it, as the full
+ * walk would see it. */
+static void
+walk_path (Scan       *scan,
+           const char *path)
+{
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  int parent_fd;
+
+  if (!ancestors_walkable (scan, path))
+    return;
+  parent_fd = g_str_equal (parent, ".")
+    ? dup (scan->root_fd)
+    : openat (scan->root_fd, parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (parent_fd < 0)
+    return;
+  g_string_assign (scan->path, path);
+  scan_entry (scan, parent_fd, name);
+  close (parent_fd);
+}
+
 static gpointer
 walk_thread (gpointer data)
 {
   Scan *scan = data;
 
-  walk_folder (scan, scan->walk_fd);
+  if (scan->paths == NULL)
+    walk_folder (scan, scan->walk_fd);
+  else
+    {
+      close (scan->walk_fd);
+      for (guint i = 0; i < scan->paths->len; i++)
+        walk_path (scan, scan->paths->pdata[i]);
+    }
   push_batch (scan);
   g_async_queue_push (scan->batches, &end_of_walk);
   return NULL;
@@ -522,14 +574,15 @@ scan_clear (Scan *scan)
     close (scan->root_fd);
 }
 
-YpSyncTree *
-yp_sync_scan_sync (const char         *root,
-                   YpSyncTree         *base,
-                   YpSyncIgnore       *ignore,
-                   YpSyncScanOptions  *options,
-                   GCancellable       *cancellable,
-                   GPtrArray         **problems,
-                   GError            **error)
+static YpSyncTree *
+scan_sync (const char         *root,
+           GPtrArray          *paths,
+           YpSyncTree         *base,
+           YpSyncIgnore       *ignore,
+           YpSyncScanOptions  *options,
+           GCancellable       *cancellable,
+           GPtrArray         **problems,
+           GError            **error)
 {
   g_autoptr(YpSyncIgnore) builtin = NULL;
   YpSyncScanOptions defaults = { 0, };
@@ -556,6 +609,7 @@ yp_sync_scan_sync (const char         *root,
     }
 
   scan.base = base;
+  scan.paths = paths;
   scan.ignore = ignore;
   scan.cancellable = cancellable;
   scan.options = options != NULL ? options : &defaults;
@@ -600,4 +654,63 @@ yp_sync_scan_sync (const char         *root,
   tree = g_steal_pointer (&scan.tree);
   scan_clear (&scan);
   return tree;
+}
+
+YpSyncTree *
+yp_sync_scan_sync (const char         *root,
+                   YpSyncTree         *base,
+                   YpSyncIgnore       *ignore,
+                   YpSyncScanOptions  *options,
+                   GCancellable       *cancellable,
+                   GPtrArray         **problems,
+                   GError            **error)
+{
+  return scan_sync (root, NULL, base, ignore, options, cancellable, problems, error);
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
+/* PATHS sorted, without those under another one of them. */
+static GPtrArray *
+outermost_paths (const char *const *paths)
+{
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  GPtrArray *outermost = g_ptr_array_new ();
+
+  for (guint i = 0; paths[i] != NULL; i++)
+    g_ptr_array_add (sorted, (gpointer) paths[i]);
+  g_ptr_array_sort (sorted, compare_paths);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      const char *path = sorted->pdata[i];
+
+      if (outermost->len > 0
+          && yp_sync_path_is_under (path, outermost->pdata[outermost->len - 1]))
+        continue;
+      g_ptr_array_add (outermost, (gpointer) path);
+    }
+  return outermost;
+}
+
+YpSyncTree *
+yp_sync_scan_paths_sync (const char         *root,
+                         const char *const  *paths,
+                         YpSyncTree         *base,
+                         YpSyncIgnore       *ignore,
+                         YpSyncScanOptions  *options,
+                         GCancellable       *cancellable,
+                         GPtrArray         **problems,
+                         GError            **error)
+{
+  g_autoptr(GPtrArray) outermost = NULL;
+
+  g_return_val_if_fail (paths != NULL, NULL);
+
+  outermost = outermost_paths (paths);
+  return scan_sync (root, outermost, base, ignore, options, cancellable, problems, error);
 }

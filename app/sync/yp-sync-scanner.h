@@ -85,4 +85,18 @@ YpSyncTree *yp_sync_scan_sync (const char         *root,
                                GPtrArray         **problems,
                                GError            **error);
 
+/* The same walk, of PATHS (pair paths, NULL-terminated) only: each one
+ * that exists, with everything under it when it is a folder, and nothing
+ * else. For a pass woken by the folder's monitor, whose other paths are as
+ * the base has them. A path inside a folder that is gone, is a link or is
+ * ignored is absent, as the full walk would leave it. */
+YpSyncTree *yp_sync_scan_paths_sync (const char         *root,
+                                     const char *const  *paths,
+                                     YpSyncTree         *base,
+                                     YpSyncIgnore       *ignore,
+                                     YpSyncScanOptions  *options,
+                                     GCancellable       *cancellable,
+                                     GPtrArray         **problems,
+                                     GError            **error);
+
 G_END_DECLS

@@ -209,6 +209,8 @@ monitor_changed_cb (YpSyncMonitor  *monitor,
                     char          **paths,
                     YpSyncWorker   *worker)
 {
+  for (guint i = 0; paths[i] != NULL; i++)
+    g_hash_table_add (worker->dirty, g_strdup (paths[i]));
   _yp_sync_worker_schedule (worker, EVENT_DELAY_MS);
 }
 
@@ -216,6 +218,7 @@ static void
 monitor_overflow_cb (YpSyncMonitor *monitor,
                      YpSyncWorker  *worker)
 {
+  worker->full_scan = TRUE;
   _yp_sync_worker_schedule (worker, EVENT_DELAY_MS);
 }
 
@@ -250,7 +253,11 @@ events_token_rejected_cb (YpEventStream *events,
 static gboolean
 interval_cb (gpointer data)
 {
-  _yp_sync_worker_schedule (data, 0);
+  YpSyncWorker *worker = data;
+
+  /* for what no event reported */
+  worker->full_scan = TRUE;
+  _yp_sync_worker_schedule (worker, 0);
   return G_SOURCE_CONTINUE;
 }
 
@@ -472,6 +479,7 @@ _yp_sync_worker_main (gpointer data)
   g_main_context_push_thread_default (worker->context);
   worker->loop = g_main_loop_new (worker->context, FALSE);
   worker->reported_problems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  worker->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (open_pair_retrying (worker))
     {
@@ -509,6 +517,7 @@ _yp_sync_worker_free (YpSyncWorker *worker)
   g_free (worker->host);
   g_free (worker->staging_dir);
   g_clear_pointer (&worker->reported_problems, g_hash_table_unref);
+  g_clear_pointer (&worker->dirty, g_hash_table_unref);
   g_clear_pointer (&worker->loop, g_main_loop_unref);
   g_main_context_unref (worker->owner_context);
   g_main_context_unref (worker->context);

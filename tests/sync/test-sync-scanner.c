@@ -569,6 +569,47 @@ test_changed_while_read (Fixture       *fixture,
   assert_problem (problems, 0, "log.txt", YP_SYNC_ERROR_UNREADABLE);
 }
 
+/* A pass woken by the monitor scans only the paths it names: each with
+ * what is under it, as the full walk sees them, and nothing else. */
+static void
+test_paths (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(YpSyncTree) base = NULL;
+  g_autoptr(YpSyncTree) tree = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpSyncIgnore) ignore = yp_sync_ignore_new ();
+  const char *asked[] = { "a/x.txt", "a", "c.txt", "gone/q.txt", "link/f.txt", "link",
+                          "b/new.txt", "b/.~lock.doc#", "tmp/inside.txt", NULL };
+  const char *expected[] = { "a", "a/x.txt", "a/y.txt", "b/new.txt", "c.txt", NULL };
+
+  write_old_file (fixture, "a/x.txt", "x");
+  write_old_file (fixture, "a/y.txt", "y");
+  write_old_file (fixture, "b/z.txt", "z");
+  write_old_file (fixture, "c.txt", "c");
+  write_old_file (fixture, "real/f.txt", "f");
+  make_symlink (fixture, "real", "link");
+  yp_sync_ignore_add_patterns (ignore, "tmp/\n");
+  write_old_file (fixture, "tmp/inside.txt", "ignored");
+  base = scan (fixture, NULL, ignore, NULL);
+
+  write_old_file (fixture, "b/new.txt", "new");
+  write_old_file (fixture, "b/.~lock.doc#", "temporary");
+  g_hash_table_remove_all (fixture->reads);
+  tree = yp_sync_scan_paths_sync (fixture->root, asked, base, ignore, &fixture->options, NULL,
+                                  &problems, &error);
+  g_assert_no_error (error);
+  assert_paths (tree, expected);
+  /* the link itself is a problem, as in the full walk; nothing behind it */
+  g_assert_cmpuint (problems->len, ==, 1);
+  assert_problem (problems, 0, "link", YP_SYNC_ERROR_SYMLINK);
+  /* what the base vouches for is not read again */
+  g_assert_cmpuint (reads_of (fixture, "a/x.txt"), ==, 0);
+  g_assert_cmpuint (reads_of (fixture, "b/new.txt"), ==, 1);
+  g_assert_cmpuint (g_hash_table_size (fixture->reads), ==, 1);
+}
+
 static guint racy_reads;
 
 /* After the first read, the file changes within the same step of the
@@ -729,6 +770,7 @@ main (int   argc,
   ADD ("vanished", test_vanished);
   ADD ("changed-while-read", test_changed_while_read);
   ADD ("racy-reread", test_racy_reread);
+  ADD ("paths", test_paths);
   ADD ("many-threads", test_many_threads);
   ADD ("cancelled", test_cancelled);
   ADD ("missing-root", test_missing_root);
