@@ -27,6 +27,7 @@ struct _YpCall
   GString        *query;
   JsonObject     *body;
   GBytes         *request;    /* BODY as sent, the same bytes every try */
+  char           *content_type; /* of REQUEST when it is not JSON */
   YpCallFlags     flags;
   char           *key;
   YpRetryPolicy   policy;
@@ -86,6 +87,7 @@ _yp_call_free (YpCall *call)
   g_clear_error (&call->invalid);
   g_clear_pointer (&call->key, g_free);
   g_clear_pointer (&call->request, g_bytes_unref);
+  g_clear_pointer (&call->content_type, g_free);
   g_clear_pointer (&call->body, json_object_unref);
   if (call->query != NULL)
     g_string_free (call->query, TRUE);
@@ -133,6 +135,18 @@ _yp_call_set_body (YpCall     *call,
 {
   g_clear_pointer (&call->body, json_object_unref);
   call->body = body ? json_object_ref (body) : NULL;
+}
+
+void
+_yp_call_set_request_bytes (YpCall     *call,
+                            const char *content_type,
+                            GBytes     *bytes)
+{
+  g_clear_pointer (&call->body, json_object_unref);
+  g_clear_pointer (&call->request, g_bytes_unref);
+  g_free (call->content_type);
+  call->content_type = g_strdup (content_type);
+  call->request = g_bytes_ref (bytes);
 }
 
 JsonObject *
@@ -285,7 +299,10 @@ call_message (YpCall  *call,
       soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
     }
   if (call->request != NULL)
-    soup_message_set_request_body_from_bytes (msg, "application/json", call->request);
+    soup_message_set_request_body_from_bytes (msg,
+                                              call->content_type ? call->content_type
+                                                                 : "application/json",
+                                              call->request);
   return msg;
 }
 

@@ -52,6 +52,10 @@ void           _yp_call_add_query_int       (YpCall          *call,
                                              gint64           value);
 void           _yp_call_set_body            (YpCall          *call,
                                              JsonObject      *body);
+/* A body that is not JSON: BYTES are sent as they are, with every try. */
+void           _yp_call_set_request_bytes   (YpCall          *call,
+                                             const char      *content_type,
+                                             GBytes          *bytes);
 /* The request body, created empty on first use. */
 JsonObject    *_yp_call_get_body            (YpCall          *call);
 void           _yp_call_add_target          (YpCall          *call,

@@ -34,6 +34,11 @@ struct _YpSyncExecutor
   /* of the action running now: its transfers done, and the one going on */
   guint64        bytes_action;
   guint64        bytes_current;
+  /* small uploads waiting to go in one request (YpSyncAction), and their
+   * bytes */
+  GPtrArray     *upload_batch;
+  guint64        upload_batch_bytes;
+  guint          upload_batch_limit;
 };
 
 /* yp-sync-executor-paths.c */
@@ -70,6 +75,26 @@ gboolean    _yp_sync_executor_move        (YpSyncExecutor  *self,
 gboolean    _yp_sync_executor_flush       (YpSyncExecutor  *self,
                                            GError         **error);
 void        _yp_sync_executor_progress    (YpSyncExecutor  *self);
+/* Tells how ACTION went: done when LOCAL_ERROR (taken) is NULL, else
+ * deferred or failed by the error; FALSE when the run stops. */
+gboolean    _yp_sync_executor_finish_action (YpSyncExecutor *self,
+                                             YpSyncAction   *action,
+                                             GError         *local_error,
+                                             GError        **error);
+
+/* yp-sync-executor-batch.c: small uploads, many per request */
+/* Whether ACTION can wait in the batch: an upload of a small file, new or
+ * over a known version, whose folder exists on the server. */
+gboolean    _yp_sync_executor_batch_takes (YpSyncExecutor  *self,
+                                           YpSyncAction    *action);
+/* Adds ACTION to the batch, sending the batch first when it is full. */
+gboolean    _yp_sync_executor_batch_add   (YpSyncExecutor  *self,
+                                           YpSyncAction    *action,
+                                           GError         **error);
+/* Sends the batch and tells each action's outcome; FALSE when the run
+ * stops. Before any action that is not in it: the plan's order holds. */
+gboolean    _yp_sync_executor_batch_flush (YpSyncExecutor  *self,
+                                           GError         **error);
 
 /* yp-sync-executor-local.c */
 YpSyncItem *_yp_sync_item_new_from_stat   (const char      *path,

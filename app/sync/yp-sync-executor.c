@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "yp-client-error.h"
+#include "yp-file-batch.h"
 #include "yp-sync-error.h"
 #include "yp-sync-executor-private.h"
 
@@ -40,6 +41,7 @@ yp_sync_executor_finalize (GObject *object)
   g_clear_pointer (&self->local_root, g_free);
   g_clear_pointer (&self->remote_root, g_free);
   g_clear_pointer (&self->remote_ids, g_hash_table_unref);
+  g_clear_pointer (&self->upload_batch, g_ptr_array_unref);
 
   G_OBJECT_CLASS (yp_sync_executor_parent_class)->finalize (object);
 }
@@ -82,6 +84,8 @@ yp_sync_executor_init (YpSyncExecutor *self)
 {
   self->batch_size = YP_SYNC_EXECUTOR_BATCH_SIZE;
   self->remote_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->upload_batch = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_sync_action_unref);
+  self->upload_batch_limit = YP_FILE_BATCH_MAX_ENTRIES;
 }
 
 YpSyncExecutor *
@@ -114,6 +118,16 @@ yp_sync_executor_set_batch_size (YpSyncExecutor *self,
   g_return_if_fail (YP_IS_SYNC_EXECUTOR (self));
 
   self->batch_size = MAX (n, 1);
+}
+
+void
+yp_sync_executor_set_upload_batch_limit (YpSyncExecutor *self,
+                                         guint           n)
+{
+  g_return_if_fail (YP_IS_SYNC_EXECUTOR (self));
+  g_return_if_fail (!self->running);
+
+  self->upload_batch_limit = CLAMP (n, 1, YP_FILE_BATCH_MAX_ENTRIES);
 }
 
 void
@@ -379,34 +393,32 @@ start_run (YpSyncExecutor *self,
     self->bytes_total += action_bytes (yp_sync_plan_get_action (plan, i));
 }
 
-/* Runs one action and tells how it went; FALSE when the run stops. */
-static gboolean
-run_action (YpSyncExecutor  *self,
-            YpSyncAction    *action,
-            GError         **error)
+gboolean
+_yp_sync_executor_finish_action (YpSyncExecutor  *self,
+                                 YpSyncAction    *action,
+                                 GError          *local_error,
+                                 GError         **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) owned_error = local_error;
   YpSyncOutcome outcome;
 
-  if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
-    return FALSE;
-  if (apply (self, action, &local_error))
+  if (owned_error == NULL)
     outcome = action->kind == YP_SYNC_ACTION_SKIP ? YP_SYNC_OUTCOME_SKIPPED : YP_SYNC_OUTCOME_DONE;
-  else if (error_stops_run (local_error))
+  else if (error_stops_run (owned_error))
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      g_propagate_error (error, g_steal_pointer (&owned_error));
       return FALSE;
     }
   else
-    outcome = error_defers (local_error) ? YP_SYNC_OUTCOME_DEFERRED : YP_SYNC_OUTCOME_FAILED;
+    outcome = error_defers (owned_error) ? YP_SYNC_OUTCOME_DEFERRED : YP_SYNC_OUTCOME_FAILED;
 
   if (outcome != YP_SYNC_OUTCOME_DEFERRED && outcome != YP_SYNC_OUTCOME_FAILED
       && !log_activity (self, action, error))
     return FALSE;
-  if (local_error != NULL)
+  if (owned_error != NULL)
     g_debug ("%s %s: %s", yp_sync_action_kind_to_string (action->kind), action->path,
-             local_error->message);
-  g_signal_emit (self, signals[ACTION_FINISHED], 0, action, (int) outcome, local_error);
+             owned_error->message);
+  g_signal_emit (self, signals[ACTION_FINISHED], 0, action, (int) outcome, owned_error);
   self->items_done++;
   self->bytes_done += action_bytes (action);
   self->bytes_action = 0;
@@ -415,6 +427,25 @@ run_action (YpSyncExecutor  *self,
   if (self->pending >= self->batch_size)
     return _yp_sync_executor_flush (self, error);
   return TRUE;
+}
+
+/* Runs one action and tells how it went; FALSE when the run stops. */
+static gboolean
+run_action (YpSyncExecutor  *self,
+            YpSyncAction    *action,
+            GError         **error)
+{
+  GError *local_error = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
+    return FALSE;
+  if (_yp_sync_executor_batch_takes (self, action))
+    return _yp_sync_executor_batch_add (self, action, error);
+  /* what the batch holds comes first in the plan */
+  if (!_yp_sync_executor_batch_flush (self, error))
+    return FALSE;
+  apply (self, action, &local_error);
+  return _yp_sync_executor_finish_action (self, action, local_error, error);
 }
 
 gboolean
@@ -444,6 +475,11 @@ yp_sync_executor_run_sync (YpSyncExecutor  *self,
   n = yp_sync_plan_get_n_actions (plan);
   for (guint i = 0; ok && i < n; i++)
     ok = run_action (self, yp_sync_plan_get_action (plan, i), error);
+  if (ok)
+    ok = _yp_sync_executor_batch_flush (self, error);
+  /* a run that stopped leaves what it did not send for the next one */
+  g_ptr_array_set_size (self->upload_batch, 0);
+  self->upload_batch_bytes = 0;
 
   /* what was done stays recorded, whatever stopped the run */
   if (!_yp_sync_executor_flush (self, &flush_error))

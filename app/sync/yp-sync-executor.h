@@ -62,6 +62,10 @@ YpSyncExecutor *yp_sync_executor_new            (YpClient        *client,
 /* Commits the base at least every N actions (and at the end of a run). */
 void            yp_sync_executor_set_batch_size (YpSyncExecutor  *self,
                                                  guint            n);
+/* Sends at most N consecutive uploads of small files in one request
+ * (default and at most YP_FILE_BATCH_MAX_ENTRIES); 1: each on its own. */
+void            yp_sync_executor_set_upload_batch_limit (YpSyncExecutor *self,
+                                                         guint           n);
 /* (nullable): the bandwidth uploads may use; NULL: no limit. */
 void            yp_sync_executor_set_rate_limiter (YpSyncExecutor *self,
                                                    YpRateLimiter  *limiter);

@@ -494,6 +494,8 @@ test_stop_keeps_done (Fixture       *f,
   g_autoptr(YpNode) second = NULL;
 
   pair_init (&p, f);
+  /* one request per upload, so that the token goes between them */
+  yp_sync_executor_set_upload_batch_limit (p.executor, 1);
   write_local (&p, "1.txt", "first");
   write_local (&p, "2.txt", "second");
   plan = make_plan (&p, &remote);
