@@ -150,12 +150,44 @@ ensure_batch (YpSyncExecutor  *self,
   return yp_sync_state_in_batch (self->state) || yp_sync_state_begin_sync (self->state, error);
 }
 
+/* A node lives at one path: an entry the base still has for ITEM's node
+ * elsewhere (where it was before a rename both sides made differently, or
+ * before a rename the other side's delete lost to) goes to ITEM's path,
+ * with what is under it, or goes away when that path is taken. Left
+ * there, two entries of one node would want one name at every pass. */
+static gboolean
+drop_other_entry_of_node (YpSyncExecutor   *self,
+                          const YpSyncItem *item,
+                          GError          **error)
+{
+  g_autofree char *old_path = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean taken = FALSE;
+
+  if (item->remote_id == 0)
+    return TRUE;
+  old_path = yp_sync_state_dup_path_of_node_sync (self->state, item->remote_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (old_path == NULL || g_str_equal (old_path, item->path))
+    return TRUE;
+  if (!yp_sync_state_has_path_sync (self->state, item->path, &taken, error))
+    return FALSE;
+  if (!taken && !yp_sync_path_is_under (item->path, old_path))
+    return yp_sync_state_move_item_sync (self->state, old_path, item->path, error);
+  return yp_sync_state_remove_item_sync (self->state, old_path, error);
+}
+
 gboolean
 _yp_sync_executor_put (YpSyncExecutor   *self,
                        const YpSyncItem *item,
                        GError          **error)
 {
-  if (!ensure_batch (self, error) || !yp_sync_state_put_item_sync (self->state, item, error))
+  if (!ensure_batch (self, error) || !drop_other_entry_of_node (self, item, error)
+      || !yp_sync_state_put_item_sync (self->state, item, error))
     return FALSE;
   self->pending++;
   return TRUE;

@@ -121,6 +121,59 @@ yp_sync_state_put_item_sync (YpSyncState       *self,
   return _yp_sync_state_step_done (self, stmt, error);
 }
 
+char *
+yp_sync_state_dup_path_of_node_sync (YpSyncState  *self,
+                                     gint64        remote_id,
+                                     GError      **error)
+{
+  sqlite3_stmt *stmt;
+  char *path = NULL;
+  int rc;
+
+  g_return_val_if_fail (YP_IS_SYNC_STATE (self), NULL);
+
+  stmt = _yp_sync_state_get_stmt (self,
+                                  "SELECT path FROM base WHERE remote_id = ? AND remote_id != 0"
+                                  " LIMIT 1",
+                                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, remote_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    path = _yp_sync_state_column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _yp_sync_state_set_db_error (self, error);
+  return path;
+}
+
+gboolean
+yp_sync_state_has_path_sync (YpSyncState  *self,
+                             const char   *path,
+                             gboolean     *has,
+                             GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (YP_IS_SYNC_STATE (self), FALSE);
+
+  stmt = _yp_sync_state_get_stmt (self, "SELECT 1 FROM base WHERE path = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  _yp_sync_state_bind_text (stmt, 1, path);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _yp_sync_state_set_db_error (self, error);
+      return FALSE;
+    }
+  *has = rc == SQLITE_ROW;
+  return TRUE;
+}
+
 /* Paths under FOLDER sort between "FOLDER/" and "FOLDER0" ('0' follows '/'),
  * byte for byte as SQLite compares text. */
 static void

@@ -59,6 +59,8 @@ static const char *const migrations[] = {
   "  time_us INTEGER NOT NULL,"
   "  path TEXT NOT NULL,"
   "  copy_path TEXT NOT NULL UNIQUE);",
+  /* 2: a node lives at one path, which the executor finds by its id */
+  "CREATE INDEX base_remote_id ON base (remote_id) WHERE remote_id != 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == YP_SYNC_STATE_SCHEMA_VERSION);

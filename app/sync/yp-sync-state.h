@@ -40,7 +40,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (YpSyncState, yp_sync_state, YP, SYNC_STATE, GObject)
 
 /* The schema this version reads and writes (PRAGMA user_version). */
-#define YP_SYNC_STATE_SCHEMA_VERSION 1
+#define YP_SYNC_STATE_SCHEMA_VERSION 2
 /* How many activity entries are kept; older ones are dropped. */
 #define YP_SYNC_STATE_ACTIVITY_MAX   500
 
@@ -154,6 +154,16 @@ gboolean     yp_sync_state_put_item_sync      (YpSyncState         *self,
 /* Removes PATH from the base; a folder's contents are removed with it. */
 gboolean     yp_sync_state_remove_item_sync   (YpSyncState         *self,
                                                const char          *path,
+                                               GError             **error);
+/* (nullable): where the base has the node REMOTE_ID; NULL with no error
+ * when nowhere. */
+char        *yp_sync_state_dup_path_of_node_sync (YpSyncState      *self,
+                                                  gint64            remote_id,
+                                                  GError          **error);
+/* Whether the base has an item at PATH. */
+gboolean     yp_sync_state_has_path_sync      (YpSyncState         *self,
+                                               const char          *path,
+                                               gboolean            *has,
                                                GError             **error);
 /* Gives FROM and everything under it the path TO, keeping their other
  * fields; nothing may be at TO yet, and TO may not be under FROM. */
