@@ -461,6 +461,29 @@ _yp_sync_executor_finish_action (YpSyncExecutor  *self,
   return TRUE;
 }
 
+static gboolean
+does_not_touch_the_batch (YpSyncAction *action)
+{
+  switch (action->kind)
+    {
+    case YP_SYNC_ACTION_MKDIR_REMOTE:
+    case YP_SYNC_ACTION_MKDIR_LOCAL:
+    case YP_SYNC_ACTION_SKIP:
+      return TRUE;
+    case YP_SYNC_ACTION_UPLOAD:
+    case YP_SYNC_ACTION_DOWNLOAD:
+    case YP_SYNC_ACTION_DELETE_LOCAL:
+    case YP_SYNC_ACTION_DELETE_REMOTE:
+    case YP_SYNC_ACTION_MOVE_LOCAL:
+    case YP_SYNC_ACTION_MOVE_REMOTE:
+    case YP_SYNC_ACTION_CONFLICT:
+    case YP_SYNC_ACTION_RECORD:
+    case YP_SYNC_ACTION_FORGET:
+    default:
+      return FALSE;
+    }
+}
+
 /* Runs one action and tells how it went; FALSE when the run stops. */
 static gboolean
 run_action (YpSyncExecutor  *self,
@@ -473,8 +496,11 @@ run_action (YpSyncExecutor  *self,
     return FALSE;
   if (_yp_sync_executor_batch_takes (self, action))
     return _yp_sync_executor_batch_add (self, action, error);
-  /* what the batch holds comes first in the plan */
-  if (!_yp_sync_executor_batch_flush (self, error))
+  /* What the batch holds comes first in the plan, so it is sent before
+   * anything that could change where it goes; a new folder cannot (an
+   * upload waits only for its own folder), and the plan has one after
+   * another's files: a first sync's batches would end at every folder. */
+  if (!does_not_touch_the_batch (action) && !_yp_sync_executor_batch_flush (self, error))
     return FALSE;
   apply (self, action, &local_error);
   return _yp_sync_executor_finish_action (self, action, local_error, error);
