@@ -79,6 +79,14 @@ session_state_cb (YpWindow *self)
       {
         g_autofree char *server = g_settings_get_string (self->settings, "last-server");
 
+        /* first run: the server a local instance listens on (build-aux/run.sh
+         * names the one it started) */
+        if (*server == '\0')
+          {
+            g_free (server);
+            server = g_strdup (g_getenv ("YUNPAN_SERVER") != NULL ? g_getenv ("YUNPAN_SERVER")
+                                                                 : "http://127.0.0.1:8765");
+          }
         yp_sign_in_page_set_server (YP_SIGN_IN_PAGE (self->sign_in_page), server);
         gtk_stack_set_visible_child (self->stack, self->sign_in_page);
       }
