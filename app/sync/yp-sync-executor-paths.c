@@ -52,18 +52,20 @@ _yp_sync_executor_remember_id (YpSyncExecutor *self,
     g_hash_table_insert (self->remote_ids, g_strdup (path), g_memdup2 (&id, sizeof id));
 }
 
+static void
+remember_folder (YpSyncItem *item,
+                 gpointer    user_data)
+{
+  /* only folders are parents */
+  if (item->kind == YP_SYNC_KIND_FOLDER)
+    _yp_sync_executor_remember_id (user_data, item->path, item->remote_id);
+}
+
 void
 _yp_sync_executor_remember_tree (YpSyncExecutor *self,
                                  YpSyncTree     *tree)
 {
-  g_autoptr(GPtrArray) items = yp_sync_tree_dup_items (tree);
-
-  for (guint i = 0; i < items->len; i++)
-    {
-      YpSyncItem *item = g_ptr_array_index (items, i);
-
-      _yp_sync_executor_remember_id (self, item->path, item->remote_id);
-    }
+  yp_sync_tree_foreach (tree, remember_folder, self);
 }
 
 void

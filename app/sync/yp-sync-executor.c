@@ -549,6 +549,8 @@ yp_sync_executor_run_sync (YpSyncExecutor  *self,
       ok = FALSE;
     }
   g_clear_object (&self->cancellable);
+  /* the next run learns the folders' ids again from its own trees */
+  g_hash_table_remove_all (self->remote_ids);
   self->running = FALSE;
   return ok;
 }
