@@ -60,11 +60,10 @@ remote_in_place (Reconcile *rc,
          && _yp_reconcile_in_place (rc, rc->by_remote, node->remote->path, node->target);
 }
 
-/* Gives NODE another TARGET (owned), out of the chain at its old one. */
+/* Takes NODE out of the chain at its target, leaving it with none. */
 static void
-retarget (Reconcile *rc,
-          Node      *node,
-          char      *target)
+leave_target (Reconcile *rc,
+              Node      *node)
 {
   Node *first = g_hash_table_lookup (rc->by_target, node->target);
   Node **link = &first;
@@ -77,14 +76,23 @@ retarget (Reconcile *rc,
   g_hash_table_remove (rc->by_target, node->target);
   if (first != NULL)
     g_hash_table_insert (rc->by_target, first->target, first);
-  g_free (node->target);
+  g_clear_pointer (&node->target, g_free);
+}
+
+/* Gives NODE another TARGET (owned), out of the chain at its old one. */
+static void
+retarget (Reconcile *rc,
+          Node      *node,
+          char      *target)
+{
+  leave_target (rc, node);
   node->target = target;
   g_hash_table_insert (rc->by_target, node->target, node);
 }
 
 /* Two items wanting one name, one of them there on the server: as in a
- * conflict, the server's keeps the name and the other, if a file, takes a
- * conflict name. A folder, whose content is placed already, is left alone. */
+ * conflict, the server's keeps the name and the other file takes a
+ * conflict name. */
 static gboolean
 resolve_by_conflict_name (Reconcile *rc,
                           Node      *one,
@@ -95,21 +103,104 @@ resolve_by_conflict_name (Reconcile *rc,
   if (remote_in_place (rc, one) == remote_in_place (rc, other))
     return FALSE;
   loser = remote_in_place (rc, one) ? other : one;
-  if (any_item (loser)->kind != YP_SYNC_KIND_FILE)
-    return FALSE;
   retarget (rc, loser, _yp_reconcile_unique_conflict_name (rc, loser->target));
   loser->note = "another item took the name: this one is kept under a conflict name";
   return TRUE;
 }
 
-/* Two nodes wanting one name: a new local item and a new remote one are
- * the same thing created on both sides; a file there on the server and
- * another file, a conflict; anything else is left alone. */
+/* A file and a folder wanting one name: the folder, whose content is
+ * placed in it already, keeps the name; the file takes a conflict name. */
+static void
+resolve_file_and_folder (Reconcile *rc,
+                         Node      *one,
+                         Node      *other)
+{
+  Node *file = any_item (one)->kind == YP_SYNC_KIND_FILE ? one : other;
+
+  retarget (rc, file, _yp_reconcile_unique_conflict_name (rc, file->target));
+  file->note = "a folder took the name: the file is kept under a conflict name";
+}
+
+/* Of two folders wanting one name, the one whose item on a side (MAP) is
+ * there already; else the first that has one. */
+static Node *
+keeper_on_side (Reconcile *rc,
+                Node      *one,
+                Node      *other,
+                gboolean   local)
+{
+  GHashTable *map = local ? rc->by_local : rc->by_remote;
+  YpSyncItem *mine = local ? one->local : one->remote;
+  YpSyncItem *theirs = local ? other->local : other->remote;
+
+  if (theirs == NULL)
+    return one;
+  if (mine == NULL)
+    return other;
+  return !_yp_reconcile_in_place (rc, map, mine->path, one->target)
+         && _yp_reconcile_in_place (rc, map, theirs->path, other->target) ? other : one;
+}
+
+/* Two folders wanting one name become one: what each holds is placed in
+ * it already. The server's folder there keeps its id; the local folder
+ * there stays. What is left of the other (a folder elsewhere on a side,
+ * emptied by the moves of its content) is deleted once the moves ran. */
+static void
+merge_folders (Reconcile *rc,
+               Node      *one,
+               Node      *other)
+{
+  Node *kept = keeper_on_side (rc, one, other, FALSE);
+  Node *gone = kept == one ? other : one;
+  gboolean swap = keeper_on_side (rc, one, other, TRUE) == gone;
+  YpSyncItem *left_local = swap ? kept->local : gone->local;
+
+  if (swap)
+    {
+      kept->local = gone->local;
+      gone->local = left_local;
+      g_hash_table_insert (rc->by_local, kept->local->path, kept);
+      if (left_local != NULL)
+        g_hash_table_insert (rc->by_local, left_local->path, gone);
+    }
+  if (gone->local == NULL && gone->remote == NULL)
+    {
+      gone->merged = TRUE;
+      return;
+    }
+  /* no target: what it held is not in place under its old path, so moves
+   * take it into the kept folder */
+  gone->alive = FALSE;
+  gone->emptied = TRUE;
+  leave_target (rc, gone);
+}
+
+/* Two new nodes, one local, one on the server: the same thing created
+ * on both sides. */
+static gboolean
+merge_new (Node *one,
+           Node *other)
+{
+  Node *local = one->local ? one : other;
+  Node *remote = one->local ? other : one;
+
+  if (one->base != NULL || other->base != NULL || (one->local == NULL) == (other->local == NULL))
+    return FALSE;
+  local->remote = remote->remote;
+  remote->merged = TRUE;
+  return TRUE;
+}
+
+/* Two nodes wanting one name: the same thing created on both sides; a
+ * file and a folder, the file moves aside; two folders, one; a file there
+ * on the server and another file, a conflict. Three or more are left
+ * alone. */
 void
 _yp_reconcile_resolve_clash (Reconcile *rc,
                              Node      *first)
 {
   Node *alive[2] = { NULL, NULL };
+  YpSyncKind kinds[2];
   guint n = 0;
 
   for (Node *node = first; node != NULL; node = node->next_at_target)
@@ -117,26 +208,25 @@ _yp_reconcile_resolve_clash (Reconcile *rc,
       alive[n - 1] = node;
   if (n < 2)
     return;
-  if (n == 2 && alive[0]->base == NULL && alive[1]->base == NULL
-      && (alive[0]->local == NULL) != (alive[1]->local == NULL))
+  if (n == 2)
     {
-      Node *local = alive[0]->local ? alive[0] : alive[1];
-      Node *remote = alive[0]->local ? alive[1] : alive[0];
-
-      if (local->local->kind != remote->remote->kind)
+      kinds[0] = any_item (alive[0])->kind;
+      kinds[1] = any_item (alive[1])->kind;
+      if (kinds[0] != kinds[1])
         {
-          _yp_reconcile_skip (rc, local, YP_SYNC_ERROR_FAILED,
-                              "a file and a folder have the same name");
-          _yp_reconcile_skip (rc, remote, YP_SYNC_ERROR_FAILED,
-                              "a file and a folder have the same name");
+          resolve_file_and_folder (rc, alive[0], alive[1]);
           return;
         }
-      local->remote = remote->remote;
-      remote->merged = TRUE;
-      return;
+      if (merge_new (alive[0], alive[1]))
+        return;
+      if (kinds[0] == YP_SYNC_KIND_FOLDER)
+        {
+          merge_folders (rc, alive[0], alive[1]);
+          return;
+        }
+      if (kinds[0] == YP_SYNC_KIND_FILE && resolve_by_conflict_name (rc, alive[0], alive[1]))
+        return;
     }
-  if (n == 2 && resolve_by_conflict_name (rc, alive[0], alive[1]))
-    return;
   for (Node *node = first; node != NULL; node = node->next_at_target)
     if (node->alive && !node->merged)
       _yp_reconcile_skip (rc, node, YP_SYNC_ERROR_FAILED, "two items want the same name");

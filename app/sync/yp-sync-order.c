@@ -192,13 +192,13 @@ emit_node (Reconcile *rc,
     }
 }
 
-/* (transfer full): the delete of the side NODE is still on, at the path it
- * has once the moves planned so far have run */
+/* (transfer full): the delete of NODE's item on a side, at the path it has
+ * once the moves planned so far have run */
 static YpSyncAction *
 delete_new (Reconcile *rc,
-            Node      *node)
+            Node      *node,
+            gboolean   local)
 {
-  gboolean local = node->local != NULL;
   GPtrArray *moves = local ? rc->local_moves : rc->remote_moves;
   g_autofree char *path = path_after (moves, local ? node->local->path : node->remote->path);
   YpSyncAction *action = _yp_reconcile_action_new (local ? YP_SYNC_ACTION_DELETE_LOCAL
@@ -206,8 +206,44 @@ delete_new (Reconcile *rc,
                                                    path, node);
 
   if (!local)
-    action->if_version = node->base->remote_version;
+    action->if_version = node->remote->remote_version;
   return action;
+}
+
+/* Whether something left alone is in the folder at PATH on a side: what
+ * is left of a folder made one with another is then not deleted, so that
+ * it is not deleted with it. */
+static gboolean
+holds_skipped (Reconcile  *rc,
+               const char *path,
+               gboolean    local)
+{
+  for (guint i = 0; i < rc->n_nodes; i++)
+    {
+      Node *node = &rc->nodes[i];
+      YpSyncItem *item = local ? node->local : node->remote;
+
+      if (item != NULL && yp_sync_path_is_under (item->path, path)
+          && _yp_reconcile_under_skipped (rc, node))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A folder's deletes on each side that still holds it: both, for what is
+ * left of two folders made one. */
+static void
+add_folder_deletes (Reconcile *rc,
+                    Node      *node,
+                    GPtrArray *deletes)
+{
+  for (int local = 1; local >= 0; local--)
+    {
+      YpSyncItem *item = local ? node->local : node->remote;
+
+      if (item != NULL && !(node->emptied && holds_skipped (rc, item->path, local)))
+        g_ptr_array_add (deletes, delete_new (rc, node, local));
+    }
 }
 
 static int
@@ -258,11 +294,11 @@ _yp_reconcile_plan_actions (Reconcile *rc)
         continue;
       if (node->local == NULL && node->remote == NULL)
         _yp_reconcile_emit (rc, YP_SYNC_ACTION_FORGET, node->base->path, node);
-      else if (node->base->kind == YP_SYNC_KIND_FOLDER)
+      else if (any_item (node)->kind == YP_SYNC_KIND_FOLDER)
         g_ptr_array_add (folders, node);
       else
         {
-          g_autoptr(YpSyncAction) action = delete_new (rc, node);
+          g_autoptr(YpSyncAction) action = delete_new (rc, node, node->local != NULL);
 
           yp_sync_plan_add (rc->plan, action);
         }
@@ -297,7 +333,7 @@ _yp_reconcile_plan_actions (Reconcile *rc)
   /* folders last, innermost first, once what they held has moved out */
   folder_deletes = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_sync_action_unref);
   for (guint i = 0; i < folders->len; i++)
-    g_ptr_array_add (folder_deletes, delete_new (rc, g_ptr_array_index (folders, i)));
+    add_folder_deletes (rc, g_ptr_array_index (folders, i), folder_deletes);
   g_ptr_array_sort (folder_deletes, compare_deletes);
   for (guint i = 0; i < folder_deletes->len; i++)
     yp_sync_plan_add (rc->plan, g_ptr_array_index (folder_deletes, i));

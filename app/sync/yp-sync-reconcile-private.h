@@ -34,6 +34,7 @@ struct _Node
   guint       restored : 1;    /* deleted on one side but renamed on the other */
   guint       alive : 1;       /* present on both sides after the plan */
   guint       merged : 1;      /* a new remote item folded into a new local one */
+  guint       emptied : 1;     /* what is left of a folder made one with another */
   guint       skipped : 1;
   guint       move_local : 1;
   guint       move_remote : 1;

@@ -292,13 +292,20 @@ claim (Reconcile *rc,
   add_new_items (rc, rc->remote_tree, rc->by_remote, FALSE);
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
 /* Places every node, decides what survives, and sets aside what cannot be
  * synced. */
 static void
 decide (Reconcile *rc)
 {
   g_autoptr(GHashTable) folded = NULL;
-  g_autoptr(GPtrArray) clashes = g_ptr_array_new ();
+  g_autoptr(GPtrArray) clashes = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < rc->n_nodes; i++)
     {
@@ -314,7 +321,7 @@ decide (Reconcile *rc)
 
           /* note each clash once, keep node order in the chain */
           if (first->next_at_target == NULL)
-            g_ptr_array_add (clashes, first->target);
+            g_ptr_array_add (clashes, g_strdup (first->target));
           while (last->next_at_target != NULL)
             last = last->next_at_target;
           last->next_at_target = node;
@@ -328,6 +335,8 @@ decide (Reconcile *rc)
   for (guint i = 0; i < rc->n_nodes; i++)
     if (rc->nodes[i].alive && rc->nodes[i].target != NULL)
       keep_folders_above (rc, rc->nodes[i].target);
+  /* a folder's clash first: resolving it decides where its content goes */
+  g_ptr_array_sort (clashes, compare_strings);
   for (guint i = 0; i < clashes->len; i++)
     _yp_reconcile_resolve_clash (rc, g_hash_table_lookup (rc->by_target,
                                                           g_ptr_array_index (clashes, i)));

@@ -90,14 +90,20 @@ typedef struct
  * folders, record; different content, conflict as above. Two files of
  * different origin that end up wanting one name (a local rename onto a
  * name new on the server): the one the server holds there keeps it, the
- * other moves to a conflict name on both sides. Conflict names are never
- * ones either side or the plan already uses ("... from laptop 2)").
+ * other moves to a conflict name on both sides. A file and a folder
+ * wanting one name: the folder keeps it (what it holds is placed in it
+ * already), the file moves to a conflict name. Two folders of different
+ * origin wanting one name (a new folder and one renamed onto its name)
+ * become one: the server's folder there keeps its id, the local folder
+ * there stays, what each held goes into it, and what is left of the other
+ * on a side, emptied, is deleted after the moves (not while it holds
+ * something skipped). Conflict names are never ones either side or the
+ * plan already uses ("... from laptop 2)").
  * Moves on the two sides that would put a folder inside itself: the local
  * move gives way, so the server's layout wins.
  *
- * Skips, reported per path and left alone with what is under it: a file
- * and a folder, or two folders of different origin, wanting the same name;
- * two names differing only in case when the local side folds case (the one
+ * Skips, reported per path and left alone with what is under it: three
+ * or more items wanting the same name; two names differing only in case when the local side folds case (the one
  * there locally stays); a name that @options->name_valid refuses on the
  * side it must be created on; moves in a cycle nothing else undoes.
  *

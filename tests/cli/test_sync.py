@@ -227,9 +227,6 @@ class SyncTest(SyncTestCase):
         files = [p for p, d in tree.items() if d is not None]
         self.assertEqual([tree[p] for p in files], [b"in y"], tree)
 
-    # left alone by design for now (yp-sync-reconcile.h, "Skips"): the pair
-    # then never ends in sync; remove the mark once such clashes are resolved
-    @unittest.expectedFailure
     def test_new_folder_and_renamed_folder_same_name(self):
         """A makes folder sub while B renames folder z to sub: both end up synced."""
         a, b = self.clients("a", "b")
@@ -247,9 +244,6 @@ class SyncTest(SyncTestCase):
         contents = sorted(d for d in tree.values() if d is not None)
         self.assertEqual(contents, [b"in z", b"new in a's sub"], tree)
 
-    # left alone by design for now (yp-sync-reconcile.h, "Skips"): the pair
-    # then never ends in sync; remove the mark once such clashes are resolved
-    @unittest.expectedFailure
     def test_file_and_folder_created_with_same_name(self):
         a, b = self.clients("a", "b")
         a.sync()
@@ -280,6 +274,38 @@ class SyncTest(SyncTestCase):
         self.assertEqual(self.assert_same_trees(a, b),
                          {"e": None, "e/one.txt": b"one", "e/sub": None,
                           "e/sub/two.txt": b"two"})
+
+    def test_folders_moved_into_each_other(self):
+        """A moves y into x while B moves x into y: a cycle. Both sides end
+        with one of the moves, holding every file, in sync from then on.
+        B's y is a folder the sync made again (B deleted it while A moved a
+        file in)."""
+        a, b = self.clients("a", "b")
+        a.write("two.txt", "two")
+        os.makedirs(a.path("y"))
+        a.sync()
+        b.sync()
+        os.makedirs(a.path("x"))
+        # y comes back on B, as a folder made again here
+        os.rename(a.path("two.txt"), a.path("y/two.txt"))
+        shutil.rmtree(b.path("y"))
+        a.sync()
+        b.sync()
+        a.write("x/new-in-x.txt", "new in x")
+        os.rename(a.path("y"), a.path("x/m"))
+        b.write("y/new-in-y.txt", "new in y")
+        os.rename(b.path("x"), b.path("y/n"))
+        a.sync()
+        b.sync()
+        self.settle(a, b)
+        tree = self.assert_same_trees(a, b)
+        self.assertEqual(sorted(d for d in tree.values() if d is not None),
+                         [b"new in x", b"new in y", b"two"], tree)
+        b.write("y/n/three.txt" if "y/n" in tree else "x/m/three.txt", "three")
+        self.settle(b, a)
+        self.assertEqual(sorted(d for d in self.assert_same_trees(a, b).values()
+                                if d is not None),
+                         [b"new in x", b"new in y", b"three", b"two"])
 
     def test_folder_rename_wins_over_delete_rename_first(self):
         self.rename_against_delete(renamer_first=True)

@@ -575,6 +575,8 @@ test_conflict_name_in_use (Fixture       *fx,
                    "a (conflict 2026-12-02 061500 from laptop 2).txt");
 }
 
+/* A file and a folder new under one name: the folder keeps it, the file
+ * moves aside to a conflict name, whichever side each is on. */
 static void
 test_kind_clash (Fixture       *fx,
                  gconstpointer  data)
@@ -582,7 +584,112 @@ test_kind_clash (Fixture       *fx,
   tree_add_file (fx->local, "kind", "k", 3, 0, 0);
   tree_add_folder (fx->remote, "kind", 0, 21);
   tree_add_file (fx->remote, "kind/inside", "i", 0, 22, 1);
-  reconcile (fx, "skip kind; skip kind");
+  reconcile (fx, "move-local kind->kind (conflict 2026-12-02 061500 from laptop); "
+                 "upload kind (conflict 2026-12-02 061500 from laptop); "
+                 "mkdir-local kind; download kind/inside");
+  g_assert_nonnull (action_at (fx, 0)->reason);
+}
+
+static void
+test_kind_clash_remote_file (Fixture       *fx,
+                             gconstpointer  data)
+{
+  tree_add_folder (fx->local, "kind", 3, 0);
+  tree_add_file (fx->local, "kind/inside", "i", 4, 0, 0);
+  tree_add_file (fx->remote, "kind", "k", 0, 21, 1);
+  reconcile (fx, "move-remote kind->kind (conflict 2026-12-02 061500 from laptop); "
+                 "download kind (conflict 2026-12-02 061500 from laptop); "
+                 "mkdir-remote kind; upload kind/inside");
+  g_assert_cmpint (action_at (fx, 0)->remote->remote_id, ==, 21);
+}
+
+/* A folder renamed here onto a name a new folder took on the server: one
+ * folder, the server's, holding both; the renamed one's is emptied and
+ * deleted there, not re-uploaded. */
+static void
+test_folder_clash_rename_and_new (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  synced_folder (fx, "z", 1);
+  synced_file (fx, "z/in", "in", 2);
+  yp_sync_tree_remove (fx->local, "z/in");
+  yp_sync_tree_remove (fx->local, "z");
+  tree_add_folder (fx->local, "sub", 1, 0);
+  tree_add_file (fx->local, "sub/in", "in", 2, 0, 0);
+  tree_add_folder (fx->remote, "sub", 0, 30);
+  tree_add_file (fx->remote, "sub/new", "new", 0, 31, 1);
+  reconcile (fx, "record sub; move-remote z/in->sub/in; download sub/new; delete-remote z");
+  g_assert_cmpint (action_at (fx, 0)->remote->remote_id, ==, 30);
+  g_assert_cmpint (action_at (fx, 3)->remote->remote_id, ==, 1001);
+}
+
+/* Folders renamed onto one name, one here and one on the server: the
+ * server's folder and the local one at the name stay, what each held
+ * moves into them, the emptied others go. */
+static void
+test_folder_clash_both_renamed (Fixture       *fx,
+                                gconstpointer  data)
+{
+  synced_folder (fx, "a", 1);
+  synced_file (fx, "a/x", "x", 2);
+  synced_folder (fx, "b", 3);
+  synced_file (fx, "b/y", "y", 4);
+  yp_sync_tree_remove (fx->remote, "a/x");
+  yp_sync_tree_remove (fx->remote, "a");
+  tree_add_folder (fx->remote, "t", 0, 1001);
+  tree_add_file (fx->remote, "t/x", "x", 0, 1002, 1);
+  yp_sync_tree_remove (fx->local, "b/y");
+  yp_sync_tree_remove (fx->local, "b");
+  tree_add_folder (fx->local, "t", 3, 0);
+  tree_add_file (fx->local, "t/y", "y", 4, 0, 0);
+  reconcile (fx, "record t; move-local a/x->t/x; move-remote b/y->t/y; "
+                 "delete-remote b; delete-local a");
+}
+
+static gboolean no_colon_locally (const char *name,
+                                  YpSyncSide  side,
+                                  gpointer    user_data);
+
+/* A folder moved here into a new folder of the name the server moved it
+ * to: the new local folder becomes the server's, what the moved one held
+ * moves up into it, and the emptied one goes. */
+static void
+test_folder_clash_moved_into_new (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  synced_folder (fx, "x", 1);
+  synced_file (fx, "x/f", "f", 2);
+  yp_sync_tree_remove (fx->local, "x/f");
+  yp_sync_tree_remove (fx->local, "x");
+  tree_add_folder (fx->local, "sub", 5, 0);
+  tree_add_folder (fx->local, "sub/sub", 1, 0);
+  tree_add_file (fx->local, "sub/sub/f", "f", 2, 0, 0);
+  tree_add_file (fx->local, "sub/d", "d", 6, 0, 0);
+  yp_sync_tree_remove (fx->remote, "x/f");
+  yp_sync_tree_remove (fx->remote, "x");
+  tree_add_folder (fx->remote, "sub", 0, 1001);
+  tree_add_file (fx->remote, "sub/f", "f", 0, 1002, 1);
+  reconcile (fx, "record sub; upload sub/d; move-local sub/sub/f->sub/f; delete-local sub/sub");
+  g_assert_cmpint (action_at (fx, 0)->local->inode, ==, 5);
+  g_assert_cmpint (action_at (fx, 3)->local->inode, ==, 1);
+}
+
+/* What is left of a folder made one with another is not deleted while it
+ * holds something that cannot be synced. */
+static void
+test_folder_clash_keeps_skipped (Fixture       *fx,
+                                 gconstpointer  data)
+{
+  guint calls = 0;
+
+  fx->options.name_valid = no_colon_locally;
+  fx->options.user_data = &calls;
+  synced_folder (fx, "z", 1);
+  yp_sync_tree_remove (fx->local, "z");
+  tree_add_folder (fx->local, "sub", 1, 0);
+  tree_add_folder (fx->remote, "sub", 0, 30);
+  tree_add_file (fx->remote, "z/a:b", "x", 0, 32, 1);
+  reconcile (fx, "skip sub/a:b; record sub");
 }
 
 static gboolean
@@ -679,7 +786,12 @@ main (int    argc,
   ADD ("skip/invalid-name", test_invalid_name);
   ADD ("conflict/name-taken", test_name_taken);
   ADD ("conflict/name-in-use", test_conflict_name_in_use);
-  ADD ("skip/kind-clash", test_kind_clash);
+  ADD ("clash/file-and-folder", test_kind_clash);
+  ADD ("clash/file-and-folder-remote-file", test_kind_clash_remote_file);
+  ADD ("clash/folder-renamed-and-new", test_folder_clash_rename_and_new);
+  ADD ("clash/folders-both-renamed", test_folder_clash_both_renamed);
+  ADD ("clash/folder-moved-into-new", test_folder_clash_moved_into_new);
+  ADD ("clash/folder-keeps-skipped", test_folder_clash_keeps_skipped);
 #undef ADD
   g_test_add_func ("/yunpan/sync/reconcile/conflict-name", test_conflict_name);
 
