@@ -184,7 +184,7 @@ _yp_sync_apply_move_local (YpSyncExecutor  *self,
    * even when a folder above it moved earlier in the run */
   if (action->base == NULL)
     return TRUE;
-  if (!_yp_sync_executor_move (self, action->from_path, action->path, error))
+  if (!_yp_sync_executor_move_base (self, action, error))
     return FALSE;
   if (action->remote == NULL)
     return TRUE;

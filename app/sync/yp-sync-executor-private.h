@@ -68,9 +68,8 @@ gboolean    _yp_sync_executor_put         (YpSyncExecutor  *self,
 gboolean    _yp_sync_executor_remove      (YpSyncExecutor  *self,
                                            const char      *path,
                                            GError         **error);
-gboolean    _yp_sync_executor_move        (YpSyncExecutor  *self,
-                                           const char      *from,
-                                           const char      *to,
+gboolean    _yp_sync_executor_move_base   (YpSyncExecutor  *self,
+                                           YpSyncAction    *action,
                                            GError         **error);
 gboolean    _yp_sync_executor_flush       (YpSyncExecutor  *self,
                                            GError         **error);

@@ -134,7 +134,7 @@ _yp_sync_apply_move_remote (YpSyncExecutor  *self,
 
   /* the move gave the node a new version: the base keeps it, so that the
    * next change made here is not taken for a conflict */
-  if (!_yp_sync_executor_move (self, action->from_path, action->path, error))
+  if (!_yp_sync_executor_move_base (self, action, error))
     return FALSE;
   item = yp_sync_item_copy (action->base);
   g_free (item->path);

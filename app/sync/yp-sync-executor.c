@@ -204,14 +204,35 @@ _yp_sync_executor_remove (YpSyncExecutor  *self,
   return TRUE;
 }
 
+/* The base entry of the node ACTION moves follows it, with what is under
+ * it: from where the base has that node, which is the path the move leaves
+ * unless the other side had moved it there (a move back, when renames on
+ * the two sides formed a cycle); or from FROM_PATH, for a node the base
+ * knows by path only. */
 gboolean
-_yp_sync_executor_move (YpSyncExecutor  *self,
-                        const char      *from,
-                        const char      *to,
-                        GError         **error)
+_yp_sync_executor_move_base (YpSyncExecutor  *self,
+                             YpSyncAction    *action,
+                             GError         **error)
 {
-  if (!ensure_batch (self, error)
-      || !yp_sync_state_move_item_sync (self->state, from, to, error))
+  g_autofree char *from = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ensure_batch (self, error))
+    return FALSE;
+  if (action->base->remote_id > 0)
+    from = yp_sync_state_dup_path_of_node_sync (self->state, action->base->remote_id,
+                                                &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (from == NULL)
+    from = g_strdup (action->from_path);
+  /* a node moved into what it was: put() drops the old entry instead */
+  if (g_str_equal (from, action->path) || yp_sync_path_is_under (action->path, from))
+    return TRUE;
+  if (!yp_sync_state_move_item_sync (self->state, from, action->path, error))
     return FALSE;
   self->pending++;
   return TRUE;

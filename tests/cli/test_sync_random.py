@@ -3,9 +3,9 @@
 Each round applies random operations to client A's folder, to client B's
 folder and sometimes to the server directly (yunpan-cli put/mv/rm/mkdir):
 create, edit, delete, rename and move of files and folders, nested, with
-names drawn from small pools so that both sides often touch the same path
-(except that a side moves folders only to names of its own: see
-moved_folder_names()).
+names drawn from small pools so that both sides often touch the same path,
+and often want one name for two folders of different origin, or for a file
+and a folder.
 Then A, B, A, B run `sync --once`. After every round:
 
   - A and B hold identical trees (same paths, same bytes), and the last
@@ -21,18 +21,14 @@ Then A, B, A, B run `sync --once`. After every round:
 Every write is unique (it starts with its own tag), so content identifies
 what was written. The seed is printed at the start and in every failure.
 
-The suite runs seed 1 for 25 rounds, so that its result is the same at
-every run; YP_SYNC_SEED=random draws one. Run longer, another seed, or
-replay a failure (one command, from the source folder):
+The suite runs seeds 1 and 14 for 25 rounds, so that its result is the
+same at every run (14 moves two folders into each other on two sides, a
+cycle whose record the sync once failed to move back); YP_SYNC_SEED takes
+a comma-separated list, and "random" draws one. Run longer, another seed,
+or replay a failure (one command, from the source folder):
 
   YP_SYNC_SEED=1234 YP_SYNC_ROUNDS=200 \
     meson test -C build cli-sync-random -v --timeout-multiplier 20
-
-Known: some seeds (5, 6 and 13 at 25 rounds) end with two folders of
-different origin wanting one name (a folder deleted on the server and made
-again while the other client added files to it), which the reconciler
-skips by design (yp-sync-reconcile.h, "Skips"); docs/sync.md, "Known
-limits".
 """
 
 import os
@@ -43,8 +39,8 @@ import sys
 from sync_harness import SyncTestCase, temporaries
 from yunpan_instance import main
 
-_seed = os.environ.get("YP_SYNC_SEED") or "1"
-SEED = random.SystemRandom().randrange(1 << 32) if _seed == "random" else int(_seed)
+SEEDS = [random.SystemRandom().randrange(1 << 32) if s == "random" else int(s)
+         for s in (os.environ.get("YP_SYNC_SEED") or "1,14").split(",")]
 ROUNDS = int(os.environ.get("YP_SYNC_ROUNDS") or 25)
 
 FILE_NAMES = ["a.txt", "b.txt", "c.md", "d.bin", "E.txt", "notes"]
@@ -52,11 +48,8 @@ FOLDER_NAMES = ["x", "y", "z", "sub"]
 MAX_DEPTH = 3
 
 
-def moved_folder_names(side):
-    """The names a side moves folders to: its own, as two folders of
-    different origin wanting one name are left alone by design
-    (yp-sync-reconcile.h, "Skips"), which test_sync.py covers."""
-    return [f"{side}-m", f"{side}-n"]
+# the names folders are moved to: those new folders take too
+MOVED_FOLDER_NAMES = FOLDER_NAMES + ["m", "n"]
 
 
 class World:
@@ -85,18 +78,18 @@ class RandomSyncTest(SyncTestCase):
 
     def setUp(self):
         super().setUp()
-        print(f"\nYP_SYNC_SEED={SEED} YP_SYNC_ROUNDS={ROUNDS}", file=sys.stderr, flush=True)
-        self.rng = random.Random(SEED)
+        self.seed = None
+        self.rng = None
         self.counter = 0
         self.log = []
 
     def fail_here(self, round_no, why):
         recent = "\n  ".join(self.log[-60:])
-        self.fail(f"YP_SYNC_SEED={SEED} round {round_no}: {why}\nlast operations:\n  {recent}")
+        self.fail(f"YP_SYNC_SEED={self.seed} round {round_no}: {why}\nlast operations:\n  {recent}")
 
     def new_content(self, side, round_no):
         self.counter += 1
-        tag = f"[{SEED}:{round_no}:{side}:{self.counter}]\n".encode()
+        tag = f"[{self.seed}:{round_no}:{side}:{self.counter}]\n".encode()
         return tag + self.rng.randbytes(self.rng.randint(0, 3000))
 
     # -- operations on a local folder ----------------------------------------
@@ -166,7 +159,7 @@ class RandomSyncTest(SyncTestCase):
         else:
             path = rng.choice(folders[1:])
             parent = rng.choice([f for f in folders if f != path and not f.startswith(path + "/")])
-            target = join(parent, rng.choice(moved_folder_names(client.name)))
+            target = join(parent, rng.choice(MOVED_FOLDER_NAMES))
             inner = max([world.depth(p) for p in world.under(path)] + [world.depth(path)])
             if world.taken(target) or world.depth(target) + inner - world.depth(path) > MAX_DEPTH:
                 return
@@ -231,7 +224,7 @@ class RandomSyncTest(SyncTestCase):
                 return
             path = rng.choice(choices)
             parent = rng.choice([f for f in folders if f != path and not f.startswith(path + "/")])
-            pool = FILE_NAMES if path in world.files else moved_folder_names("server")
+            pool = FILE_NAMES if path in world.files else MOVED_FOLDER_NAMES
             target = join(parent, rng.choice(pool))
             inner = max([world.depth(p) for p in world.under(path)] + [world.depth(path)])
             if world.taken(target) or world.depth(target) + inner - world.depth(path) > MAX_DEPTH:
@@ -252,13 +245,16 @@ class RandomSyncTest(SyncTestCase):
 
     # -- the test ----------------------------------------------------------------
 
-    def test_random_rounds(self):
+    def run_rounds(self, seed):
+        print(f"\nYP_SYNC_SEED={seed} YP_SYNC_ROUNDS={ROUNDS}", file=sys.stderr, flush=True)
+        self.seed = seed
+        self.rng = random.Random(seed)
         a, b = self.clients("a", "b")
         a.sync()
         b.sync()
         for round_no in range(1, ROUNDS + 1):
             self.log.append(f"-- round {round_no}")
-            base = self.assert_same_trees(a, b, f"YP_SYNC_SEED={SEED} round {round_no}: ")
+            base = self.assert_same_trees(a, b, f"YP_SYNC_SEED={self.seed} round {round_no}: ")
             worlds = {"a": World(a.tree()), "b": World(b.tree()), "server": World(base)}
             written = {"a": set(), "b": set(), "server": set()}
             for client in (a, b):
@@ -308,6 +304,17 @@ class RandomSyncTest(SyncTestCase):
                 self.fail_here(round_no, f"temporary files left: {left}")
         print(f"{ROUNDS} rounds, {self.counter} contents written, final tree of "
               f"{len(a.tree())} entries", file=sys.stderr, flush=True)
+
+
+def seed_test(seed):
+    def test(self):
+        self.run_rounds(seed)
+    test.__doc__ = f"{ROUNDS} random rounds from seed {seed}"
+    return test
+
+
+for _seed in SEEDS:
+    setattr(RandomSyncTest, f"test_seed_{_seed}", seed_test(_seed))
 
 
 if __name__ == "__main__":
