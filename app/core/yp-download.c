@@ -464,10 +464,9 @@ commit_download (Download  *dl,
     return _yp_set_io_error (error, errno, "sync", dl->part_path);
   if (!rename_into_place (dl, error))
     return FALSE;
-  /* the rename is durable only once the folders holding the names are */
+  /* the rename is durable once the folder holding the new name is; the
+   * journal commits the whole rename, the staging folder's side with it */
   sync_folder (target);
-  if (dl->options->staging_dir != NULL)
-    sync_folder (dl->part_path);
   return TRUE;
 }
 
@@ -508,6 +507,31 @@ check_remote (Download  *dl,
   return TRUE;
 }
 
+/* The node as the caller listed it, when it says enough of it; NULL:
+ * the server is asked. */
+static YpNode *
+known_node (const YpDownloadOptions *options,
+            const char              *remote)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *name = NULL;
+
+  if (options->known_id <= 0 || options->expected_sha256 == NULL
+      || options->expected_version <= 0)
+    return NULL;
+  name = g_path_get_basename (remote);
+  object = json_object_new ();
+  json_object_set_int_member (object, "id", options->known_id);
+  json_object_set_string_member (object, "type", "file");
+  json_object_set_string_member (object, "name", name);
+  json_object_set_string_member (object, "path", remote);
+  json_object_set_string_member (object, "sha256", options->expected_sha256);
+  json_object_set_int_member (object, "size", (gint64) options->known_size);
+  json_object_set_int_member (object, "mtime", options->known_mtime);
+  json_object_set_int_member (object, "version", options->expected_version);
+  return yp_node_new_from_json (object);
+}
+
 static gboolean
 download_run (Download  *dl,
               GError   **error)
@@ -515,7 +539,10 @@ download_run (Download  *dl,
   YpRetryPolicy policy = _yp_client_get_retry_policy (dl->client);
   const char *remote = yp_transfer_get_remote_path (dl->transfer);
 
-  dl->node = yp_client_stat_sync (dl->client, YP_TARGET_PATH (remote), dl->cancellable, error);
+  dl->node = known_node (dl->options, remote);
+  if (dl->node == NULL)
+    dl->node = yp_client_stat_sync (dl->client, YP_TARGET_PATH (remote), dl->cancellable,
+                                    error);
   if (dl->node == NULL)
     return FALSE;
   if (yp_node_is_folder (dl->node))

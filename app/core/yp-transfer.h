@@ -101,6 +101,12 @@ typedef enum
  * @local_mtime_ns: likewise its modification time, in nanoseconds since the
  *   epoch
  * @local_inode: likewise its inode number
+ * @known_id: with @expected_sha256 and @expected_version, the id of the
+ *   node as the caller listed it; with @known_size and @known_mtime, the
+ *   download then asks for its bytes at once, without a stat first (the
+ *   server's ETag still refuses any other content)
+ * @known_size: the listed node's size in bytes
+ * @known_mtime: the listed node's modification time, in seconds
  *
  * How a download checks that it replaces only what its caller expects.
  * Zero-initialised options give yp_transfer_new_download()'s behaviour.
@@ -114,6 +120,9 @@ typedef struct
   guint64           local_size;
   gint64            local_mtime_ns;
   guint64           local_inode;
+  gint64            known_id;
+  guint64           known_size;
+  gint64            known_mtime;
 } YpDownloadOptions;
 
 /* OPTIONS is copied. */

@@ -297,6 +297,10 @@ download_file (YpSyncExecutor    *self,
     .expected_version = MAX (remote->remote_version, 0),
     .staging_dir = self->staging_dir,
     .target = local == NULL ? YP_DOWNLOAD_TARGET_ABSENT : YP_DOWNLOAD_TARGET_IDENTITY,
+    /* as listed: no stat before each download */
+    .known_id = remote->remote_id,
+    .known_size = remote->size,
+    .known_mtime = remote->mtime_ns / 1000000000,
   };
   TransferRun run;
   YpNode *node;

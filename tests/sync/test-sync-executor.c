@@ -112,9 +112,14 @@ test_download_new (Fixture       *f,
   g_autoptr(GDir) dir = NULL;
   struct stat st;
 
+  guint stats;
+
   pair_init (&p, f);
   node = write_remote (&p, "b.txt", "from the server");
+  /* the listing says all a download needs: no stat before it */
+  stats = logged_requests (f, "GET /api/v1/files/stat");
   sync_pass (&p);
+  g_assert_cmpuint (logged_requests (f, "GET /api/v1/files/stat"), ==, stats);
   g_assert_cmpint (outcome_of (&p, "b.txt"), ==, YP_SYNC_OUTCOME_DONE);
   assert_local (&p, "b.txt", "from the server");
   assert_base_matches (&p, "b.txt");
@@ -127,6 +132,35 @@ test_download_new (Fixture       *f,
   dir = g_dir_open (p.staging, 0, &error);
   g_assert_no_error (error);
   g_assert_null (g_dir_read_name (dir));
+  pair_clear (&p);
+}
+
+/* A file replaced on the server after the listing the plan came from is
+ * not downloaded as listed: the server's ETag refuses it, and the next
+ * pass brings the new content. */
+static void
+test_download_changed_since_listed (Fixture       *f,
+                                    gconstpointer  data)
+{
+  Pair p = { 0 };
+  g_autoptr(YpSyncPlan) plan = NULL;
+  g_autoptr(YpSyncTree) remote = NULL;
+  g_autoptr(YpNode) first = NULL, second = NULL;
+  g_autofree char *file = NULL;
+
+  pair_init (&p, f);
+  first = write_remote (&p, "c.txt", "as listed");
+  plan = make_plan (&p, &remote);
+  find_action (plan, YP_SYNC_ACTION_DOWNLOAD, "c.txt");
+  second = write_remote (&p, "c.txt", "replaced since, longer than before");
+  execute (&p, plan, remote);
+  g_assert_cmpint (outcome_of (&p, "c.txt"), !=, YP_SYNC_OUTCOME_DONE);
+  file = local_path (&p, "c.txt");
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+
+  sync_pass (&p);
+  assert_local (&p, "c.txt", "replaced since, longer than before");
+  assert_in_sync (&p);
   pair_clear (&p);
 }
 
@@ -289,6 +323,7 @@ main (int   argc,
   fixture_add ("/yunpan/sync/executor/upload/new", test_upload_new);
   fixture_add ("/yunpan/sync/executor/upload/over-version", test_upload_over_version);
   fixture_add ("/yunpan/sync/executor/download/new", test_download_new);
+  fixture_add ("/yunpan/sync/executor/download/changed-since-listed", test_download_changed_since_listed);
   fixture_add ("/yunpan/sync/executor/download/over-unchanged", test_download_over_unchanged);
   fixture_add ("/yunpan/sync/executor/download/local-edited", test_download_local_edited);
   fixture_add ("/yunpan/sync/executor/resume-upload", test_resume_upload);
