@@ -242,6 +242,17 @@ yp_sync_state_get_path (YpSyncState *self)
   return self->path;
 }
 
+/* The database's cached pages go back to the heap: an engine idle after a
+ * pass over many paths need not keep them. */
+void
+yp_sync_state_release_memory (YpSyncState *self)
+{
+  g_return_if_fail (YP_IS_SYNC_STATE (self));
+
+  if (self->db != NULL)
+    sqlite3_db_release_memory (self->db);
+}
+
 gint64
 yp_sync_state_get_cursor (YpSyncState *self)
 {

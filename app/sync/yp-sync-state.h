@@ -137,6 +137,7 @@ YpSyncPair  *yp_sync_state_get_pair           (YpSyncState         *self);
 const char  *yp_sync_state_get_path           (YpSyncState         *self);
 /* The cursor of the last committed batch; 0 before the first. */
 gint64       yp_sync_state_get_cursor         (YpSyncState         *self);
+void         yp_sync_state_release_memory     (YpSyncState         *self);
 gboolean     yp_sync_state_set_remote_path_sync (YpSyncState       *self,
                                                  const char        *remote_path,
                                                  GError           **error);

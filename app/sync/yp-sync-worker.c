@@ -192,6 +192,8 @@ run_pass_cb (gpointer data)
     pass_succeeded (worker, &result);
   else
     pass_failed (worker, error);
+  if (worker->state != NULL)
+    yp_sync_state_release_memory (worker->state);
 #ifdef __GLIBC__
   /* a pass's trees are freed by now; give their pages back, or an idle
    * engine keeps the footprint of its biggest pass */
