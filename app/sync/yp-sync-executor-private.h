@@ -39,6 +39,10 @@ struct _YpSyncExecutor
   GPtrArray     *upload_batch;
   guint64        upload_batch_bytes;
   guint          upload_batch_limit;
+  /* small downloads of new files waiting to go several at a time
+   * (YpSyncAction) */
+  GPtrArray     *download_queue;
+  guint          download_streams;
 };
 
 /* yp-sync-executor-paths.c */
@@ -95,6 +99,20 @@ gboolean    _yp_sync_executor_batch_add   (YpSyncExecutor  *self,
 gboolean    _yp_sync_executor_batch_flush (YpSyncExecutor  *self,
                                            GError         **error);
 
+/* yp-sync-executor-downloads.c: small downloads, several at a time */
+/* Whether ACTION can wait in the queue: a download of a small file to a
+ * free name. */
+gboolean    _yp_sync_executor_downloads_take  (YpSyncExecutor  *self,
+                                               YpSyncAction    *action);
+/* Adds ACTION to the queue, running the queue first when it is full. */
+gboolean    _yp_sync_executor_downloads_add   (YpSyncExecutor  *self,
+                                               YpSyncAction    *action,
+                                               GError         **error);
+/* Runs the queued downloads and tells each action's outcome; FALSE when
+ * the run stops. Before any action that is not in it. */
+gboolean    _yp_sync_executor_downloads_flush (YpSyncExecutor  *self,
+                                               GError         **error);
+
 /* yp-sync-executor-local.c */
 YpSyncItem *_yp_sync_item_new_from_stat   (const char      *path,
                                            const struct stat *st);
@@ -141,6 +159,15 @@ gboolean    _yp_sync_apply_upload         (YpSyncExecutor  *self,
 gboolean    _yp_sync_apply_download       (YpSyncExecutor  *self,
                                            YpSyncAction    *action,
                                            GError         **error);
+YpTransfer *_yp_sync_executor_download_new (YpSyncExecutor  *self,
+                                            const char      *path,
+                                            const YpSyncItem *remote,
+                                            const YpSyncItem *local);
+gboolean    _yp_sync_executor_record_download (YpSyncExecutor   *self,
+                                               const char       *path,
+                                               const YpSyncItem *remote,
+                                               YpTransfer       *transfer,
+                                               GError          **error);
 gboolean    _yp_sync_apply_conflict       (YpSyncExecutor  *self,
                                            YpSyncAction    *action,
                                            GError         **error);

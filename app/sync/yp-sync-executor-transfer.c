@@ -279,19 +279,16 @@ _yp_sync_apply_upload (YpSyncExecutor  *self,
  * Downloads
  * ------------------------------------------------------------------------ */
 
-/* Downloads REMOTE to the local PATH, replacing only LOCAL (NULL: the name
- * must be free), and puts the new local file in the base. */
-static gboolean
-download_file (YpSyncExecutor    *self,
-               const char        *path,
-               const YpSyncItem  *remote,
-               const YpSyncItem  *local,
-               GError           **error)
+/* A download of REMOTE to the local PATH, replacing only LOCAL (NULL: the
+ * name must be free). */
+YpTransfer *
+_yp_sync_executor_download_new (YpSyncExecutor   *self,
+                                const char       *path,
+                                const YpSyncItem *remote,
+                                const YpSyncItem *local)
 {
   g_autofree char *local_path = _yp_sync_executor_local_path (self, path);
   g_autofree char *remote_path = _yp_sync_executor_remote_path (self, path);
-  g_autoptr(YpTransfer) transfer = NULL;
-  g_autoptr(YpSyncItem) item = NULL;
   YpDownloadOptions options = {
     .expected_sha256 = remote->sha256[0] != '\0' ? remote->sha256 : NULL,
     .expected_version = MAX (remote->remote_version, 0),
@@ -302,23 +299,27 @@ download_file (YpSyncExecutor    *self,
     .known_size = remote->size,
     .known_mtime = remote->mtime_ns / 1000000000,
   };
-  TransferRun run;
-  YpNode *node;
 
   if (local != NULL)
     {
-      /* the library checks size, mtime and inode; the device is ours */
-      if (!_yp_sync_executor_check_local (self, path, local, error))
-        return FALSE;
       options.local_size = local->size;
       options.local_mtime_ns = local->mtime_ns;
       options.local_inode = local->inode;
     }
+  return yp_transfer_new_download_full (remote_path, local_path, &options);
+}
 
-  transfer_run_init (&run, self, path);
-  transfer = yp_transfer_new_download_full (remote_path, local_path, &options);
-  if (!run_transfer (&run, transfer, error))
-    return FALSE;
+/* Puts the local file the download TRANSFER of REMOTE made at PATH in the
+ * base. */
+gboolean
+_yp_sync_executor_record_download (YpSyncExecutor    *self,
+                                   const char        *path,
+                                   const YpSyncItem  *remote,
+                                   YpTransfer        *transfer,
+                                   GError           **error)
+{
+  g_autoptr(YpSyncItem) item = NULL;
+  YpNode *node;
 
   /* the library gave the file the server's modification time */
   item = _yp_sync_executor_stat_local (self, path, error);
@@ -330,6 +331,27 @@ download_file (YpSyncExecutor    *self,
   item->remote_id = node != NULL ? yp_node_get_id (node) : remote->remote_id;
   item->remote_version = node != NULL ? yp_node_get_version (node) : remote->remote_version;
   return _yp_sync_executor_put (self, item, error);
+}
+
+/* Downloads REMOTE to the local PATH, replacing only LOCAL (NULL: the name
+ * must be free), and puts the new local file in the base. */
+static gboolean
+download_file (YpSyncExecutor    *self,
+               const char        *path,
+               const YpSyncItem  *remote,
+               const YpSyncItem  *local,
+               GError           **error)
+{
+  g_autoptr(YpTransfer) transfer = NULL;
+  TransferRun run;
+
+  /* the library checks size, mtime and inode; the device is ours */
+  if (local != NULL && !_yp_sync_executor_check_local (self, path, local, error))
+    return FALSE;
+  transfer_run_init (&run, self, path);
+  transfer = _yp_sync_executor_download_new (self, path, remote, local);
+  return run_transfer (&run, transfer, error)
+         && _yp_sync_executor_record_download (self, path, remote, transfer, error);
 }
 
 gboolean

@@ -42,6 +42,7 @@ yp_sync_executor_finalize (GObject *object)
   g_clear_pointer (&self->remote_root, g_free);
   g_clear_pointer (&self->remote_ids, g_hash_table_unref);
   g_clear_pointer (&self->upload_batch, g_ptr_array_unref);
+  g_clear_pointer (&self->download_queue, g_ptr_array_unref);
 
   G_OBJECT_CLASS (yp_sync_executor_parent_class)->finalize (object);
 }
@@ -86,6 +87,8 @@ yp_sync_executor_init (YpSyncExecutor *self)
   self->remote_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->upload_batch = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_sync_action_unref);
   self->upload_batch_limit = YP_FILE_BATCH_MAX_ENTRIES;
+  self->download_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_sync_action_unref);
+  self->download_streams = YP_SYNC_EXECUTOR_DOWNLOAD_STREAMS;
 }
 
 YpSyncExecutor *
@@ -118,6 +121,16 @@ yp_sync_executor_set_batch_size (YpSyncExecutor *self,
   g_return_if_fail (YP_IS_SYNC_EXECUTOR (self));
 
   self->batch_size = MAX (n, 1);
+}
+
+void
+yp_sync_executor_set_download_streams (YpSyncExecutor *self,
+                                       guint           n)
+{
+  g_return_if_fail (YP_IS_SYNC_EXECUTOR (self));
+  g_return_if_fail (!self->running);
+
+  self->download_streams = CLAMP (n, 1, YP_SYNC_EXECUTOR_DOWNLOAD_STREAMS_MAX);
 }
 
 void
@@ -515,6 +528,10 @@ run_action (YpSyncExecutor  *self,
 
   if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
     return FALSE;
+  if (_yp_sync_executor_downloads_take (self, action))
+    return _yp_sync_executor_downloads_add (self, action, error);
+  if (!does_not_touch_the_batch (action) && !_yp_sync_executor_downloads_flush (self, error))
+    return FALSE;
   if (_yp_sync_executor_batch_takes (self, action))
     return _yp_sync_executor_batch_add (self, action, error);
   /* What the batch holds comes first in the plan, so it is sent before
@@ -555,9 +572,11 @@ yp_sync_executor_run_sync (YpSyncExecutor  *self,
   for (guint i = 0; ok && i < n; i++)
     ok = run_action (self, yp_sync_plan_get_action (plan, i), error);
   if (ok)
-    ok = _yp_sync_executor_batch_flush (self, error);
+    ok = _yp_sync_executor_downloads_flush (self, error)
+         && _yp_sync_executor_batch_flush (self, error);
   /* a run that stopped leaves what it did not send for the next one */
   g_ptr_array_set_size (self->upload_batch, 0);
+  g_ptr_array_set_size (self->download_queue, 0);
   self->upload_batch_bytes = 0;
 
   /* what was done stays recorded, whatever stopped the run */

@@ -32,6 +32,9 @@ G_DECLARE_FINAL_TYPE (YpSyncExecutor, yp_sync_executor, YP, SYNC_EXECUTOR, GObje
 
 /* How many actions' base changes one batch holds at most by default. */
 #define YP_SYNC_EXECUTOR_BATCH_SIZE 64
+/* How many small downloads run at once by default, and at most. */
+#define YP_SYNC_EXECUTOR_DOWNLOAD_STREAMS     4
+#define YP_SYNC_EXECUTOR_DOWNLOAD_STREAMS_MAX 16
 
 /**
  * YpSyncOutcome:
@@ -66,6 +69,10 @@ void            yp_sync_executor_set_batch_size (YpSyncExecutor  *self,
  * (default and at most YP_FILE_BATCH_MAX_ENTRIES); 1: each on its own. */
 void            yp_sync_executor_set_upload_batch_limit (YpSyncExecutor *self,
                                                          guint           n);
+/* Downloads of small files to free names run N at a time (default
+ * YP_SYNC_EXECUTOR_DOWNLOAD_STREAMS); 1: one after the other. */
+void            yp_sync_executor_set_download_streams (YpSyncExecutor *self,
+                                                       guint           n);
 /* (nullable): the bandwidth uploads may use; NULL: no limit. */
 void            yp_sync_executor_set_rate_limiter (YpSyncExecutor *self,
                                                    YpRateLimiter  *limiter);

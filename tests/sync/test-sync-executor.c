@@ -102,6 +102,16 @@ test_upload_over_version (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 static void
+collect_done (GPtrArray     *done,
+              YpSyncAction  *action,
+              YpSyncOutcome  outcome,
+              const GError  *error)
+{
+  if (outcome == YP_SYNC_OUTCOME_DONE)
+    g_ptr_array_add (done, g_strdup (action->path));
+}
+
+static void
 test_download_new (Fixture       *f,
                    gconstpointer  data)
 {
@@ -160,6 +170,76 @@ test_download_changed_since_listed (Fixture       *f,
 
   sync_pass (&p);
   assert_local (&p, "c.txt", "replaced since, longer than before");
+  assert_in_sync (&p);
+  pair_clear (&p);
+}
+
+/* Small new files come several at a time, and more than the queue holds:
+ * each one is told and recorded as a single download would be, in the
+ * plan's order, and one that changed since the listing fails alone. */
+static void
+test_download_several_at_once (Fixture       *f,
+                               gconstpointer  data)
+{
+  Pair p = { 0 };
+  g_autoptr(YpSyncPlan) plan = NULL;
+  g_autoptr(YpSyncTree) remote = NULL;
+  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(YpNode) changed = NULL;
+  const char *previous = NULL;
+  const guint n = 150;
+
+  pair_init (&p, f);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *folder = g_strdup_printf ("d%u", i);
+      g_autofree char *remote_folder = remote_path (folder);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(YpNode) node = yp_client_mkdir_sync (f->client, YP_TARGET_PATH (remote_folder),
+                                                     TRUE, NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("d%u/f%03u.txt", i % 3, i);
+      g_autofree char *content = g_strdup_printf ("content of %u", i);
+      g_autoptr(YpNode) node = write_remote (&p, path, content);
+    }
+  plan = make_plan (&p, &remote);
+  changed = write_remote (&p, "d1/f100.txt", "replaced after the listing");
+  g_signal_connect_swapped (p.executor, "action-finished", G_CALLBACK (collect_done), done);
+  execute (&p, plan, remote);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("d%u/f%03u.txt", i % 3, i);
+      g_autofree char *content = g_strdup_printf ("content of %u", i);
+
+      if (i == 100)
+        {
+          g_assert_cmpint (outcome_of (&p, path), !=, YP_SYNC_OUTCOME_DONE);
+          continue;
+        }
+      g_assert_cmpint (outcome_of (&p, path), ==, YP_SYNC_OUTCOME_DONE);
+      assert_local (&p, path, content);
+      assert_base_matches (&p, path);
+    }
+  /* the downloads in the plan's order (new folders do not wait) */
+  g_assert_cmpuint (done->len, ==, n - 1 + 3);
+  for (guint i = 0; i < done->len; i++)
+    {
+      const char *path = g_ptr_array_index (done, i);
+
+      if (strchr (path, '/') == NULL)
+        continue;
+      if (previous != NULL)
+        g_assert_cmpstr (previous, <, path);
+      previous = path;
+    }
+
+  sync_pass (&p);
+  assert_local (&p, "d1/f100.txt", "replaced after the listing");
   assert_in_sync (&p);
   pair_clear (&p);
 }
@@ -324,6 +404,7 @@ main (int   argc,
   fixture_add ("/yunpan/sync/executor/upload/over-version", test_upload_over_version);
   fixture_add ("/yunpan/sync/executor/download/new", test_download_new);
   fixture_add ("/yunpan/sync/executor/download/changed-since-listed", test_download_changed_since_listed);
+  fixture_add ("/yunpan/sync/executor/download/several-at-once", test_download_several_at_once);
   fixture_add ("/yunpan/sync/executor/download/over-unchanged", test_download_over_unchanged);
   fixture_add ("/yunpan/sync/executor/download/local-edited", test_download_local_edited);
   fixture_add ("/yunpan/sync/executor/resume-upload", test_resume_upload);
