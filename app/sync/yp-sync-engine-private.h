@@ -70,7 +70,8 @@ struct _YpSyncWorker
 
   /* scheduling */
   GSource        *pass_source;
-  guint           interval_id;
+  GSource        *interval_source;
+  GSource        *trim_source;
   guint           backoff_s;
   guint           passes_in_a_row;
   gboolean        paused;

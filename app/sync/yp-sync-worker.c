@@ -34,8 +34,33 @@
 #define PASSES_IN_A_ROW_MAX 8
 /* Local changes come from the monitor already debounced. */
 #define EVENT_DELAY_MS 20
+/* A quiet engine gives its free memory back once more after this. */
+#define IDLE_TRIM_DELAY_S 2
 
 static gboolean run_pass_cb (gpointer data);
+
+/* A timeout in the worker's context (g_timeout_add*() would run it in the
+ * process's default one, in another thread). */
+static GSource *
+add_timeout (YpSyncWorker *worker,
+             guint         seconds,
+             GSourceFunc   callback)
+{
+  GSource *source = g_timeout_source_new_seconds (seconds);
+
+  g_source_set_callback (source, callback, worker, NULL);
+  g_source_attach (source, worker->context);
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
 
 void
 _yp_sync_worker_schedule (YpSyncWorker *worker,
@@ -165,6 +190,30 @@ pass_succeeded (YpSyncWorker           *worker,
     finish (worker, FALSE, NULL);
 }
 
+
+/* A pass's trees are freed by now: the database's cache and the heap's
+ * free pages go back, or an idle engine keeps the footprint of its biggest
+ * pass. */
+static void
+give_back_memory (YpSyncWorker *worker)
+{
+  if (worker->state != NULL)
+    yp_sync_state_release_memory (worker->state);
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+}
+
+static gboolean
+idle_trim_cb (gpointer data)
+{
+  YpSyncWorker *worker = data;
+
+  g_clear_pointer (&worker->trim_source, g_source_unref);
+  give_back_memory (worker);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 run_pass_cb (gpointer data)
 {
@@ -192,13 +241,11 @@ run_pass_cb (gpointer data)
     pass_succeeded (worker, &result);
   else
     pass_failed (worker, error);
-  if (worker->state != NULL)
-    yp_sync_state_release_memory (worker->state);
-#ifdef __GLIBC__
-  /* a pass's trees are freed by now; give their pages back, or an idle
-   * engine keeps the footprint of its biggest pass */
-  malloc_trim (0);
-#endif
+  give_back_memory (worker);
+  /* and again once the engine is quiet: what the owner still held of the
+   * pass (its posts, their actions) is freed by then */
+  clear_source (&worker->trim_source);
+  worker->trim_source = add_timeout (worker, IDLE_TRIM_DELAY_S, idle_trim_cb);
   return G_SOURCE_REMOVE;
 }
 
@@ -453,7 +500,7 @@ start_watching (YpSyncWorker *worker)
                     worker);
   yp_event_stream_start (worker->events);
 
-  worker->interval_id = g_timeout_add_seconds (FULL_PASS_INTERVAL_S, interval_cb, worker);
+  worker->interval_source = add_timeout (worker, FULL_PASS_INTERVAL_S, interval_cb);
 }
 
 static void
@@ -465,9 +512,8 @@ stop_watching (YpSyncWorker *worker)
     yp_event_stream_stop (worker->events);
   g_clear_object (&worker->monitor);
   g_clear_object (&worker->events);
-  if (worker->interval_id != 0)
-    g_source_remove (worker->interval_id);
-  worker->interval_id = 0;
+  clear_source (&worker->interval_source);
+  clear_source (&worker->trim_source);
   if (worker->pass_source != NULL)
     g_source_destroy (worker->pass_source);
   g_clear_pointer (&worker->pass_source, g_source_unref);
