@@ -225,11 +225,49 @@ yps_blob_fs_sync_folders(GHashTable *folders, GError **error)
     return true;
 }
 
+/* From this many blobs on, a group syncs the whole file system twice
+ * instead of each file and folder: a batch of small files spreads over as
+ * many new fan-out folders as it has files, and each sync waits for the
+ * disk. */
+#define YPS_BLOB_SYNCFS_MIN 32
+
+/* The data written so far, or the renames done so far, on the blobs' file
+ * system (syncfs(2) reports write-back errors since Linux 5.8). */
+static bool
+yps_blob_fs_syncfs(yps_blob_fs_t *fs, GError **error)
+{
+    int fd = open(fs->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int err;
+
+    if (fd < 0) {
+        return yps_set_errno(error, errno, "open", fs->root);
+    }
+    err = syncfs(fd) == 0 ? 0 : errno;
+    close(fd);
+    return err == 0 || yps_set_errno(error, err, "syncfs", fs->root);
+}
+
+/* Each staged file's data reaches the disk, before any is renamed. */
+static bool
+yps_blob_fs_sync_staged(yps_blob_fs_t *fs, yps_staged_t *staged, size_t n, GError **error)
+{
+    if (n >= YPS_BLOB_SYNCFS_MIN) {
+        return yps_blob_fs_syncfs(fs, error);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fdatasync(staged[i].fd) != 0) {
+            return yps_set_errno(error, errno, "fdatasync", staged[i].temp);
+        }
+    }
+    return true;
+}
+
 /*
- * Every file is written first, then each one's data is synced (their
- * writeback overlaps), then each is renamed over its place, and each folder
- * that changed is synced once: a file's rename reaches the disk only after
- * its data, and N blobs cost N data syncs and a few folder syncs instead of
+ * Every file is written first, then their data is synced (each file's, or
+ * for a big group the file system's once), then each is renamed over its
+ * place, and the folders that changed are synced (each once, or the file
+ * system once): a file's rename reaches the disk only after its data, and N
+ * blobs cost N data syncs and a few folder syncs, or two syncs, instead of
  * 3N.
  */
 static bool
@@ -246,11 +284,7 @@ yps_blob_fs_put_many(yps_blob_t *blob, yps_blob_item_t *items, size_t n, GError 
     for (size_t i = 0; i < n && ok; i++) {
         ok = yps_blob_fs_stage(fs, &items[i], &staged[i], folders, error);
     }
-    for (size_t i = 0; i < n && ok; i++) {
-        if (fdatasync(staged[i].fd) != 0) {
-            ok = yps_set_errno(error, errno, "fdatasync", staged[i].temp);
-        }
-    }
+    ok = ok && yps_blob_fs_sync_staged(fs, staged, n, error);
     for (size_t i = 0; i < n && ok; i++) {
         if (rename(staged[i].temp, staged[i].target) != 0) {
             ok = yps_set_errno(error, errno, "rename", staged[i].target);
@@ -258,7 +292,11 @@ yps_blob_fs_put_many(yps_blob_t *blob, yps_blob_item_t *items, size_t n, GError 
             g_clear_pointer(&staged[i].temp, g_free);
         }
     }
-    ok = ok && yps_blob_fs_sync_folders(folders, error);
+    if (n >= YPS_BLOB_SYNCFS_MIN) {
+        ok = ok && yps_blob_fs_syncfs(fs, error);
+    } else {
+        ok = ok && yps_blob_fs_sync_folders(folders, error);
+    }
     for (size_t i = 0; i < n; i++) {
         yps_staged_clear(&staged[i]);
     }

@@ -135,6 +135,39 @@ test_put_many_fs(Fixture *f, gconstpointer data)
     check_put_many(f);
 }
 
+/* A group big enough to sync the file system instead of each file: every
+ * blob is in place, readable, and no temporary file is left. */
+static void
+test_put_many_big(Fixture *f, gconstpointer data)
+{
+    enum { N = 200 };
+    yps_blob_item_t items[N];
+    g_autofree char *contents[N] = { NULL };
+    g_autofree char *shas[N] = { NULL };
+    g_autoptr(GError) error = NULL;
+
+    for (size_t i = 0; i < N; i++) {
+        contents[i] = g_strdup_printf("blob number %zu", i);
+        shas[i] = hex_of(contents[i], strlen(contents[i]));
+        items[i] = (yps_blob_item_t) { .sha256 = shas[i], .data = contents[i],
+                                       .len = strlen(contents[i]) };
+    }
+    yps_blob_put_many(f->blob, items, N, f->staging, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(count_files(f->root), ==, N);
+    g_assert_cmpuint(count_files(f->staging), ==, 0);
+    for (size_t i = 0; i < N; i++) {
+        char buf[32] = { 0 };
+        int fd = f->blob->ops->open(f->blob, shas[i], &error);
+
+        g_assert_no_error(error);
+        g_assert_true(items[i].added);
+        g_assert_cmpint(read(fd, buf, sizeof(buf)), ==, (int) strlen(contents[i]));
+        g_assert_cmpstr(buf, ==, contents[i]);
+        close(fd);
+    }
+}
+
 static void
 test_put_many_fallback(Fixture *f, gconstpointer data)
 {
@@ -154,6 +187,8 @@ main(int argc, char *argv[])
     g_test_init(&argc, &argv, NULL);
     g_test_add("/yunpan/server/blob/put-many/fs", Fixture, NULL, fixture_set_up,
                test_put_many_fs, fixture_tear_down);
+    g_test_add("/yunpan/server/blob/put-many/big", Fixture, NULL, fixture_set_up,
+               test_put_many_big, fixture_tear_down);
     g_test_add("/yunpan/server/blob/put-many/fallback", Fixture, NULL, fixture_set_up,
                test_put_many_fallback, fixture_tear_down);
     return g_test_run();
