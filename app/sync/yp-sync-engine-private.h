@@ -45,6 +45,7 @@ struct _YpSyncWorker
   char           *remote_path;
   char           *host;
   gboolean        once;
+  guint           full_pass_interval_s;
   GMainContext   *owner_context;
 
   /* the worker thread's own */

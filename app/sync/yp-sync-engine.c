@@ -31,6 +31,7 @@ struct _YpSyncEngine
   char          *remote_path;
   char          *host;
   gboolean       once;
+  guint          full_pass_interval_s;
 
   GMainContext  *context;
   GThread       *thread;
@@ -385,6 +386,7 @@ yp_sync_engine_start (YpSyncEngine *self)
   worker->remote_path = g_strdup (self->remote_path);
   worker->host = g_strdup (self->host);
   worker->once = self->once;
+  worker->full_pass_interval_s = self->full_pass_interval_s;
   worker->paused = self->paused;
   worker->owner_context = g_main_context_ref (self->context);
   /* made here so that control requests can be queued before it runs */
@@ -488,6 +490,17 @@ yp_sync_engine_set_once (YpSyncEngine *self,
   g_return_if_fail (self->thread == NULL);
 
   self->once = once;
+}
+
+void
+yp_sync_engine_set_full_pass_interval (YpSyncEngine *self,
+                                       guint         seconds)
+{
+  g_return_if_fail (YP_IS_SYNC_ENGINE (self));
+  g_return_if_fail (self->thread == NULL);
+  g_return_if_fail (seconds > 0);
+
+  self->full_pass_interval_s = seconds;
 }
 
 YpSyncStatus
@@ -714,4 +727,5 @@ yp_sync_engine_init (YpSyncEngine *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->host = g_strdup (g_get_host_name ());
+  self->full_pass_interval_s = YP_SYNC_ENGINE_FULL_PASS_INTERVAL_S;
 }

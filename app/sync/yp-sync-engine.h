@@ -66,6 +66,8 @@ typedef enum
 GType         yp_sync_status_get_type        (void) G_GNUC_CONST;
 const char   *yp_sync_status_to_string       (YpSyncStatus   status);
 
+#define YP_SYNC_ENGINE_FULL_PASS_INTERVAL_S 600
+
 /* SERVER: the server's URL; TOKEN: a session token for it; LOCAL_PATH:
  * the local folder; REMOTE_PATH: the folder on the server (absolute). */
 YpSyncEngine *yp_sync_engine_new             (const char    *server,
@@ -80,6 +82,11 @@ void          yp_sync_engine_set_host        (YpSyncEngine  *self,
  * done), then stop by itself, emitting "finished". Only before start. */
 void          yp_sync_engine_set_once        (YpSyncEngine  *self,
                                               gboolean       once);
+/* A full pass at least every SECONDS (default
+ * YP_SYNC_ENGINE_FULL_PASS_INTERVAL_S), for what no event reported. Only
+ * before start. */
+void          yp_sync_engine_set_full_pass_interval (YpSyncEngine *self,
+                                                     guint         seconds);
 
 void          yp_sync_engine_start           (YpSyncEngine  *self);
 /* Ends the current action safely (what was done is committed) and joins

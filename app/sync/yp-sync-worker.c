@@ -24,8 +24,6 @@
  * stream, control requests) queues up in the context meanwhile.
  */
 
-/* A full pass at least this often, for what no event reported. */
-#define FULL_PASS_INTERVAL_S 600
 /* Offline, the next try waits twice as long each time, up to this. */
 #define BACKOFF_MAX_S 60
 /* Passes that still find work, one after the other, before waiting: the
@@ -500,7 +498,7 @@ start_watching (YpSyncWorker *worker)
                     worker);
   yp_event_stream_start (worker->events);
 
-  worker->interval_source = add_timeout (worker, FULL_PASS_INTERVAL_S, interval_cb);
+  worker->interval_source = add_timeout (worker, worker->full_pass_interval_s, interval_cb);
 }
 
 static void

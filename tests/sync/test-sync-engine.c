@@ -426,6 +426,52 @@ test_invalid_name_skipped (Fixture       *f,
 
 /* Nothing answers: the engine says offline and keeps trying, and a once
  * run ends with the network error. */
+/* Iterates CONTEXT alone for MS milliseconds, or until *PASSES exceeds
+ * ABOVE. */
+static void
+iterate_context (GMainContext *context,
+                 guint         ms,
+                 const guint  *passes,
+                 guint         above)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end && *passes <= above)
+    if (!g_main_context_iteration (context, FALSE))
+      g_usleep (1000);
+}
+
+/* The full pass for what no event reported runs in the engine's own
+ * thread: an owner whose thread iterates only a context of its own, never
+ * the process's default one, still gets it. */
+static void
+test_full_pass_interval (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Run run = { 0 };
+  guint passes;
+
+  g_main_context_push_thread_default (context);
+  run_init (&run, f);
+  yp_sync_engine_set_full_pass_interval (run.engine, 1);
+  yp_sync_engine_start (run.engine);
+  iterate_context (context, 20000, &run.passes, 0);
+  g_assert_cmpuint (run.passes, >, 0);
+  /* the first pass's confirmation, if any, then quiet */
+  iterate_context (context, 500, &run.passes, G_MAXUINT);
+  passes = run.passes;
+
+  iterate_context (context, 5000, &run.passes, passes);
+  g_assert_cmpuint (run.passes, >, passes);
+
+  yp_sync_engine_stop (run.engine);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
+  run_clear (&run);
+}
+
 static void
 test_offline (Fixture       *f,
               gconstpointer  data)
@@ -484,6 +530,7 @@ main (int   argc,
   fixture_add ("/yunpan/sync/engine/once-conflict", test_once_conflict);
   fixture_add ("/yunpan/sync/engine/invalid-name-skipped", test_invalid_name_skipped);
   fixture_add ("/yunpan/sync/engine/offline", test_offline);
+  fixture_add ("/yunpan/sync/engine/full-pass-interval", test_full_pass_interval);
 
   status = g_test_run ();
   remove_tree (data_home);
