@@ -3,17 +3,10 @@
 
 #include "config.h"
 
-#include <stdlib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <glib/gi18n-lib.h>
 
 #include "yp-sync-engine-private.h"
-
-/* glibc's default, before it adapts */
-#define MALLOC_THRESHOLD (128 * 1024)
+#include "yp-sync-heap.h"
 
 /*
  * The engine's public face, in the thread that made it. The worker thread
@@ -214,12 +207,10 @@ deliver_post (gpointer data)
       self->conflicts = g_steal_pointer (&post->conflicts);
       self->activity = g_steal_pointer (&post->activity);
       g_signal_emit (self, signals[PASS_FINISHED], 0, post->in_sync);
-#ifdef __GLIBC__
       /* the pass's actions, and the items of its trees they held, were
        * freed here as their posts were delivered, after the worker gave
        * its pages back */
-      malloc_trim (0);
-#endif
+      yp_sync_heap_trim ();
       break;
     case POST_FINISHED:
       g_signal_emit (self, signals[FINISHED], 0, post->in_sync, post->error);
@@ -678,16 +669,8 @@ yp_sync_engine_class_init (YpSyncEngineClass *klass)
   object_class->dispose = yp_sync_engine_dispose;
   object_class->finalize = yp_sync_engine_finalize;
 
-#ifdef __GLIBC__
-  /* An idle engine should not keep the footprint of its biggest pass.
-   * malloc_trim() gives back the free top of the main heap only, not that
-   * of a thread's own arena, where the worker builds its trees: one arena.
-   * Fixed thresholds: by default each big block freed (a hash table's
-   * array, a transfer buffer) raises both, until nothing is given back. */
-  mallopt (M_ARENA_MAX, 1);
-  mallopt (M_MMAP_THRESHOLD, MALLOC_THRESHOLD);
-  mallopt (M_TRIM_THRESHOLD, MALLOC_THRESHOLD);
-#endif
+  /* an idle engine should not keep the footprint of its biggest pass */
+  yp_sync_heap_tune ();
   object_class->get_property = yp_sync_engine_get_property;
   object_class->set_property = yp_sync_engine_set_property;
 

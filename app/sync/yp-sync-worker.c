@@ -5,9 +5,6 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <glib/gstdio.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,6 +12,7 @@
 
 #include "yp-client-error.h"
 #include "yp-sync-engine-private.h"
+#include "yp-sync-heap.h"
 #include "yp-sync-error.h"
 
 /*
@@ -197,9 +195,7 @@ give_back_memory (YpSyncWorker *worker)
 {
   if (worker->state != NULL)
     yp_sync_state_release_memory (worker->state);
-#ifdef __GLIBC__
-  malloc_trim (0);
-#endif
+  yp_sync_heap_trim ();
 }
 
 static gboolean
