@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "yp-application.h"
+#include "yp-autostart.h"
+#include "yp-preferences-window.h"
 #include "yp-window.h"
 
 /*
@@ -17,8 +19,15 @@ struct _YpApplication
 {
   AdwApplication  parent_instance;
 
+  /* owned references */
+  GSettings      *settings;
+  GCancellable   *cancellable;
+
   /* state */
   gboolean        held;
+  /* the autostart entry is being written or removed */
+  gboolean        autostart_busy;
+  gboolean        autostart_target;
 };
 
 G_DEFINE_FINAL_TYPE (YpApplication, yp_application, ADW_TYPE_APPLICATION)
@@ -31,22 +40,153 @@ quit_activated (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
+/* The main window most recently used, if any: the application's list is
+ * in focus order, and the preferences or about window may be on top. */
+static YpWindow *
+main_window (YpApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (YP_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
 /* Every window shows the one account: signing out is for all of them. */
 static void
 sign_out_activated (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  YpWindow *window = main_window (YP_APPLICATION (user_data));
 
   if (window != NULL)
     gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  YpApplication *self = YP_APPLICATION (user_data);
+  YpWindow *window = main_window (self);
+  YpSession *session = window != NULL ? yp_window_get_session (window) : NULL;
+  const char *username = NULL;
+  const char *server = NULL;
+  GtkWidget *preferences;
+
+  if (session != NULL && yp_session_get_state (session) == YP_SESSION_STATE_SIGNED_IN)
+    {
+      username = yp_session_get_username (session);
+      server = yp_session_get_server (session);
+    }
+  preferences = yp_preferences_window_new (GTK_WINDOW (window), username, server);
+  /* without a main window (started with --background) it is still ours */
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  static const char *developers[] = { "The Yunpan developers", NULL };
+  GtkApplication *application = GTK_APPLICATION (user_data);
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (application),
+                        "modal", TRUE,
+                        "application", application,
+                        "application-name", _("Yunpan"),
+                        "application-icon", APPLICATION_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Yunpan developers"),
+                        "copyright", _("© 2026 The Yunpan developers"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "website", "https://github.com/yunpan/yunpan",
+                        "issue-url", "https://github.com/yunpan/yunpan/issues",
+                        "developers", developers,
+                        /* Translators: your names, one a line, with an
+                         * optional e-mail address or web page:
+                         * "Name <email>" or "Name https://…" */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_activated },
   { .name = "sign-out", .activate = sign_out_activated },
+  { .name = "preferences", .activate = preferences_activated },
+  { .name = "about", .activate = about_activated },
 };
+
+/* Every shortcut the app has, here so that one table is what the shortcuts
+ * window (gtk/help-overlay.ui) lists; the win. actions are the main
+ * window's. */
+static const struct
+{
+  const char *action;
+  const char *accels[2];
+} app_accels[] = {
+  { "app.preferences", { "<Control>comma", NULL } },
+  { "win.show-help-overlay", { "<Control>question", NULL } },
+  { "app.quit", { "<Control>q", NULL } },
+  { "win.upload", { "<Control>o", NULL } },
+  { "win.new-folder", { "<Control><Shift>n", NULL } },
+  { "win.search", { "<Control>f", NULL } },
+  { "win.rename", { "F2", NULL } },
+  { "win.delete", { "Delete", NULL } },
+  { "win.download", { "<Control>s", NULL } },
+  { "win.properties", { "<Alt>Return", NULL } },
+  { "win.go-up", { "<Alt>Up", NULL } },
+  { "win.reload", { "F5", NULL } },
+  { "win.view-list", { "<Control>1", NULL } },
+  { "win.view-grid", { "<Control>2", NULL } },
+  { "win.show-files", { "<Alt>1", NULL } },
+  { "win.show-transfers", { "<Alt>2", NULL } },
+  { "win.show-sync", { "<Alt>3", NULL } },
+};
+
+static void sync_autostart (YpApplication *self);
+
+static void
+autostart_synced_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(YpApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->autostart_busy = FALSE;
+  if (!yp_autostart_sync_finish (result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    g_warning ("The autostart entry was left as it was: %s", error->message);
+
+  /* shut down meanwhile */
+  if (self->settings == NULL)
+    return;
+  /* the key changed again while the entry was being written */
+  if (g_settings_get_boolean (self->settings, "start-at-login") != self->autostart_target)
+    sync_autostart (self);
+}
+
+/* One write or removal at a time: overlapping ones could finish in any
+ * order and leave the entry saying the opposite of the key. */
+static void
+sync_autostart (YpApplication *self)
+{
+  if (self->autostart_busy)
+    return;
+
+  self->autostart_busy = TRUE;
+  self->autostart_target = g_settings_get_boolean (self->settings, "start-at-login");
+  yp_autostart_sync_async (self->autostart_target, self->cancellable, autostart_synced_cb,
+                           g_object_ref (self));
+}
 
 static void
 yp_application_activate (GApplication *application)
@@ -83,14 +223,22 @@ yp_application_command_line (GApplication            *application,
 static void
 yp_application_startup (GApplication *application)
 {
-  static const char *quit_accels[] = { "<Control>q", NULL };
+  YpApplication *self = YP_APPLICATION (application);
 
   G_APPLICATION_CLASS (yp_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
                                    G_N_ELEMENTS (app_actions), application);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit",
-                                         quit_accels);
+  for (guint i = 0; i < G_N_ELEMENTS (app_accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (application), app_accels[i].action,
+                                           app_accels[i].accels);
+
+  /* here rather than in the preferences window: the key may change with
+   * the window closed (gsettings, another instance's window) */
+  self->settings = g_settings_new (APPLICATION_ID);
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->settings, "changed::start-at-login",
+                           G_CALLBACK (sync_autostart), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -103,6 +251,9 @@ yp_application_shutdown (GApplication *application)
       self->held = FALSE;
       g_application_release (application);
     }
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
 
   G_APPLICATION_CLASS (yp_application_parent_class)->shutdown (application);
 }
