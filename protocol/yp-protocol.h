@@ -24,6 +24,8 @@
 #define YP_CHANGES_LIMIT_MAX    1000
 #define YP_SHA256_HEX_LEN       64
 #define YP_PROOF_NONCE_LEN      16      /* raw bytes; sent as 32 hex characters */
+#define YP_THUMBNAIL_SMALL      128     /* the bounding boxes thumbnails come in, pixels */
+#define YP_THUMBNAIL_LARGE      256
 
 /*
  * The error table: X(ENUM, http status, "code", "default message").
@@ -60,9 +62,11 @@
     X(PRECONDITION_FAILED, 412, "precondition_failed", "The precondition does not hold") \
     X(TOO_LARGE,           413, "too_large",           "The body is too large")        \
     X(URI_TOO_LONG,        414, "uri_too_long",        "The request line is too long") \
+    X(NOT_AN_IMAGE,        415, "not_an_image",        "The file is not an image the server can read") \
     X(RANGE_NOT_SATISFIABLE, 416, "range_not_satisfiable", "The range lies outside the file") \
     X(HASH_MISMATCH,       422, "hash_mismatch",       "The content does not match its SHA-256") \
     X(IDEMPOTENCY_KEY_REUSED, 422, "idempotency_key_reused", "This Idempotency-Key was used for another request") \
+    X(IMAGE_TOO_LARGE,     422, "image_too_large",     "The image is larger than the server makes thumbnails of") \
     X(RATE_LIMITED,        429, "rate_limited",        "Too many requests")            \
     X(HEADERS_TOO_LARGE,   431, "headers_too_large",   "The request headers are too large") \
     X(INTERNAL,            500, "internal",            "The server failed")            \

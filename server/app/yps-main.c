@@ -27,6 +27,7 @@
 #include "yps-housekeeping.h"
 #include "yps-router.h"
 #include "yps-server.h"
+#include "yps-thumbs.h"
 
 #define YPS_WORKERS_MAX 256
 
@@ -151,6 +152,8 @@ yps_parse_options(int argc, char **argv, yps_options_t *opt)
     opt->change_retention = retention;
     opt->proof_rate = proof_rate << 20;
     opt->proof_slots = proof_slots > 0 ? proof_slots : MAX(1, opt->workers / 4);
+    /* a thumbnail's decoding may take a few hundred MiB (docs/security.md) */
+    opt->thumb_slots = MAX(1, opt->workers / 4);
     opt->housekeeping_interval = housekeeping;
     opt->idempotency_ttl = idem_ttl;
     opt->idempotency_takeover = idem_takeover;
@@ -255,18 +258,20 @@ yps_make_missing_locks(yps_server_t *srv)
 }
 
 /*
- * Before any worker runs, nothing is half-stored: blob files without a row
- * and staging files without an upload are what a crash left behind; uploads
- * without a lock file are what an older version left.
+ * Before any worker runs, nothing is half-stored: blob files without a row,
+ * staging files without an upload and thumbnails half written or of blobs
+ * gone are what a crash left behind; uploads without a lock file are what
+ * an older version left.
  */
 static void
 yps_sweep_leftovers(yps_server_t *srv)
 {
     g_autoptr(GDir) dir = g_dir_open(srv->uploads_dir, 0, NULL);
-    unsigned blobs = 0, parts = 0, locks;
+    unsigned blobs = 0, parts = 0, thumbs, locks;
     const char *name;
 
     srv->blob->ops->sweep(srv->blob, yps_blob_referenced, srv->meta, &blobs);
+    thumbs = yps_thumb_sweep(srv->data_dir, yps_blob_referenced, srv->meta);
     while (dir && (name = g_dir_read_name(dir)) != NULL) {
         g_autofree char *id = g_str_has_suffix(name, ".part") || g_str_has_suffix(name, ".lock")
                               ? g_strndup(name, strlen(name) - 5) : NULL;
@@ -279,9 +284,9 @@ yps_sweep_leftovers(yps_server_t *srv)
             parts++;
         }
     }
-    if (blobs + parts > 0) {
-        fprintf(stderr, "yunpan-server: removed %u unreferenced blobs and %u stale upload "
-                "files\n", blobs, parts);
+    if (blobs + parts + thumbs > 0) {
+        fprintf(stderr, "yunpan-server: removed %u unreferenced blobs, %u stale upload "
+                "files and %u stale thumbnails\n", blobs, parts, thumbs);
     }
     if ((locks = yps_make_missing_locks(srv)) > 0) {
         fprintf(stderr, "yunpan-server: made the missing lock files of %u uploads\n", locks);

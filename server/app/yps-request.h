@@ -39,6 +39,7 @@ typedef struct {
     int64_t       idempotency_ttl;  /* seconds an Idempotency-Key's answer is kept */
     int64_t       idempotency_takeover; /* seconds before an unanswered key may be retried */
     yps_hash_slots_t proof_slots;   /* bounds the proofs checked at once */
+    yps_hash_slots_t thumb_slots;   /* bounds the thumbnails made at once */
     yps_meta_t   *meta;
     yps_blob_t   *blob;
     yps_limits_t *limits;

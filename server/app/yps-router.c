@@ -40,6 +40,8 @@ static const yps_route_t yps_routes[] = {
     { "POST",   API "/files/move",         yps_handle_move,          YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
     { "POST",   API "/files/delete",       yps_handle_delete,        YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
     { "GET",    API "/files/download",     yps_handle_download,      0 },
+    /* no snapshot: making a thumbnail may take a second, and writes */
+    { "GET",    API "/files/thumbnail",    yps_handle_thumbnail,     0 },
     { "POST",   API "/uploads",            yps_handle_upload_start,  YPS_ROUTE_JSON | YPS_ROUTE_KEYED },
     /* bodies beyond 64 KiB: they read them and take their keys themselves */
     { "POST",   API "/uploads/batch",      yps_handle_uploads_batch, 0 },

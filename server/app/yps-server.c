@@ -7,19 +7,21 @@
 
 #include "yps-server.h"
 
-/* The proofs of possession checked at once: the same kind of slots as for
- * password hashing, in a folder of their own. */
+/* The proofs of possession checked at once, or the thumbnails made at
+ * once: the same kind of slots as for password hashing, N of them in the
+ * folder run/NAME of their own. */
 static bool
-yps_proof_slots_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
+yps_slots_open(yps_hash_slots_t *slots, const yps_options_t *opt, const char *name, int n,
+               GError **error)
 {
-    g_autofree char *dir = g_build_filename(opt->data_dir, "run", "proof-slots", NULL);
+    g_autofree char *dir = g_build_filename(opt->data_dir, "run", name, NULL);
 
     if (g_mkdir_with_parents(dir, 0700) != 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s", dir,
                     g_strerror(errno));
         return false;
     }
-    return yps_hash_slots_open(&srv->proof_slots, dir, opt->proof_slots, error);
+    return yps_hash_slots_open(slots, dir, n, error);
 }
 
 bool
@@ -42,6 +44,7 @@ yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
     srv->idempotency_ttl = opt->idempotency_ttl;
     srv->idempotency_takeover = opt->idempotency_takeover;
     srv->proof_slots.held = -1;
+    srv->thumb_slots.held = -1;
     if (g_mkdir_with_parents(srv->uploads_dir, 0700) != 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s",
                     srv->uploads_dir, g_strerror(errno));
@@ -57,7 +60,10 @@ yps_server_open(yps_server_t *srv, const yps_options_t *opt, GError **error)
     }
     srv->guard = yps_guard_open(&opt->guard, opt->data_dir, error);
     srv->limits = srv->guard ? srv->guard->limits : NULL;
-    return srv->guard != NULL && yps_proof_slots_open(srv, opt, error);
+    return srv->guard != NULL
+           && yps_slots_open(&srv->proof_slots, opt, "proof-slots", opt->proof_slots, error)
+           && yps_slots_open(&srv->thumb_slots, opt, "thumbnail-slots", opt->thumb_slots,
+                             error);
 }
 
 void
@@ -74,6 +80,7 @@ yps_server_close(yps_server_t *srv)
     srv->guard = NULL;
     srv->limits = NULL;
     yps_hash_slots_close(&srv->proof_slots);
+    yps_hash_slots_close(&srv->thumb_slots);
     if (srv->deferred) {
         g_array_free(srv->deferred, TRUE);
     }

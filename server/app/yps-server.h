@@ -30,6 +30,7 @@ typedef struct {
     int64_t change_retention;   /* seconds the change log keeps an entry */
     int64_t proof_rate;         /* bytes a second a wrong proof's answer is held to */
     int     proof_slots;        /* proofs of possession checked at once */
+    int     thumb_slots;        /* thumbnails made at once; 0: no bound */
     char   *set_quota;          /* USER=SIZE: set a quota and exit */
     char   *user;               /* started as root: the user to become */
     yps_guard_config_t guard;   /* sign-in limits, hashing slots, password strength */

@@ -26,7 +26,7 @@ typedef struct {
 
 #define YPS_BLOB_FS(b) ((yps_blob_fs_t *) (b))
 
-static bool
+bool
 yps_set_errno(GError **error, int err, const char *what, const char *path)
 {
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s %s: %s", what, path,

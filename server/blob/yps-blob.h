@@ -77,6 +77,10 @@ yps_blob_t *yps_blob_fs_open(const char *root, GError **error);
  * upload staging area. */
 bool yps_fsync_path(const char *path, GError **error);
 
+/* Sets ERROR to "WHAT PATH: <errno ERR's text>" and returns false. Shared
+ * by the stores and the thumbnail cache. */
+bool yps_set_errno(GError **error, int err, const char *what, const char *path);
+
 /* Writes all LEN bytes of DATA to FD, through interrupted writes; false
  * when a write fails or takes nothing. Shared by the stores and the
  * publisher's client. */

@@ -34,6 +34,9 @@ yp_status_t yps_handle_move(yps_req_t *r);
 yp_status_t yps_handle_delete(yps_req_t *r);
 yp_status_t yps_handle_download(yps_req_t *r);
 
+/* yps-thumbnail.c */
+yp_status_t yps_handle_thumbnail(yps_req_t *r);
+
 /* yps-uploads.c */
 yp_status_t yps_handle_upload_start(yps_req_t *r);
 yp_status_t yps_handle_upload_get(yps_req_t *r);

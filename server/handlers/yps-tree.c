@@ -9,6 +9,7 @@
 #include "yp-name.h"
 #include "yps-handlers.h"
 #include "yps-notify.h"
+#include "yps-thumbs.h"
 
 JsonObject *
 yps_node_json(const yps_node_t *node)
@@ -236,6 +237,8 @@ yps_remove_orphans(yps_req_t *r, GPtrArray *orphans)
     for (guint i = 0; i < orphans->len; i++) {
         g_autoptr(GError) error = NULL;
 
+        /* under the blob lock, which a new thumbnail is published under too */
+        yps_thumb_forget(r->srv->data_dir, g_ptr_array_index(orphans, i));
         if (!r->srv->blob->ops->remove(r->srv->blob, g_ptr_array_index(orphans, i), &error)) {
             /* the metadata no longer refers to it: a later sweep can retry */
             g_warning("%s", error->message);
