@@ -36,6 +36,7 @@ struct _YpCall
 
   YpCallReplyFunc reply_func;
   GDestroyNotify  result_free;
+  gsize           max_bytes;  /* > 0: the result is the body's bytes */
   gpointer        data;
   GDestroyNotify  data_free;
 
@@ -164,6 +165,17 @@ _yp_call_set_reply (YpCall          *call,
 {
   call->reply_func = reply_func;
   call->result_free = result_free;
+}
+
+void
+_yp_call_set_reply_bytes (YpCall *call,
+                          gsize   max_bytes)
+{
+  g_assert (max_bytes > 0);
+
+  call->reply_func = NULL;
+  call->result_free = (GDestroyNotify) g_bytes_unref;
+  call->max_bytes = max_bytes;
 }
 
 void
@@ -330,6 +342,15 @@ call_take_answer (YpCall       *call,
   if (reply == NULL)
     {
       _yp_client_network_error (call->client, error);
+      return NULL;
+    }
+  if (call->max_bytes > 0 && SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    {
+      if (g_bytes_get_size (reply) <= call->max_bytes)
+        return g_bytes_ref (reply);
+      g_set_error (error, YP_CLIENT_ERROR, YP_CLIENT_ERROR_FAILED,
+                   _("The server's answer is larger than %" G_GSIZE_FORMAT " bytes"),
+                   call->max_bytes);
       return NULL;
     }
   object = _yp_client_parse_response (msg, reply, error);

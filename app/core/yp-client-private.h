@@ -67,6 +67,11 @@ void           _yp_call_add_if_version      (YpCall          *call,
 void           _yp_call_set_reply           (YpCall          *call,
                                              YpCallReplyFunc  reply_func,
                                              GDestroyNotify   result_free);
+/* The answer on success is not JSON but bytes, at most MAX_BYTES of them:
+ * the call's result is a GBytes (errors are the protocol's JSON errors, as
+ * for every call). Replaces any reply function. */
+void           _yp_call_set_reply_bytes     (YpCall          *call,
+                                             gsize            max_bytes);
 /* DATA is passed to the reply function. */
 void           _yp_call_set_data            (YpCall          *call,
                                              gpointer         data,

@@ -131,6 +131,21 @@ YpChanges  *yp_client_changes_sync   (YpClient             *self,
                                       GCancellable         *cancellable,
                                       GError              **error);
 
+/*
+ * The thumbnail of the image file NODE_ID: a PNG of at most SIZE pixels
+ * wide and high (YP_THUMBNAIL_SMALL 128 or YP_THUMBNAIL_LARGE 256 of
+ * yp-protocol.h), the aspect
+ * kept, as the server sent it; decoding it is the caller's (e.g.
+ * gdk_texture_new_from_bytes). A file the server makes none of fails with
+ * the protocol's code (yp_client_error_get_status): YP_STATUS_NOT_AN_IMAGE
+ * or YP_STATUS_IMAGE_TOO_LARGE, both YP_CLIENT_ERROR_INVALID.
+ */
+GBytes     *yp_client_thumbnail_sync (YpClient             *self,
+                                      gint64                node_id,
+                                      guint                 size,
+                                      GCancellable         *cancellable,
+                                      GError              **error);
+
 /* Transfers, in the calling thread; progress and the outcome are reported
  * through TRANSFER (see YpTransfer), cancelled by its cancellable. Uploads try
  * instant upload first; downloads are verified against the SHA-256. */
@@ -252,5 +267,14 @@ void        yp_client_changes_async  (YpClient             *self,
 YpChanges  *yp_client_changes_finish (YpClient             *self,
                                       GAsyncResult         *result,
                                       GError              **error);
+void        yp_client_thumbnail_async (YpClient            *self,
+                                       gint64               node_id,
+                                       guint                size,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+GBytes     *yp_client_thumbnail_finish (YpClient           *self,
+                                        GAsyncResult       *result,
+                                        GError            **error);
 
 G_END_DECLS
