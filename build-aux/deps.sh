@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
     build-essential meson ninja-build pkg-config gettext
-    libglib2.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev libssl-dev libfcgi-dev libzxcvbn-dev libvips-dev
+    libglib2.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev libssl-dev libfcgi-dev libzxcvbn-dev
+    libvips-dev
     libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libsecret-1-dev
     nginx libnginx-mod-nchan spawn-fcgi
     python3 curl wrk jq bc openssl libsecret-tools

@@ -274,6 +274,7 @@ fuzz_options(yps_options_t *opt)
         /* wrong proofs answered at once: the fuzzer is not timing them */
         .proof_rate = G_MAXINT64 / 2,
         .proof_slots = 1,
+        .thumb_slots = 1,
     };
     yps_guard_config_init(&opt->guard);
     if (!yps_guard_config_finish(&opt->guard, opt->workers, &error)) {
