@@ -541,7 +541,10 @@ _yp_sync_worker_main (gpointer data)
   g_clear_object (&worker->state);
   g_clear_pointer (&worker->remote, yp_sync_tree_unref);
   g_clear_object (&worker->client);
+  /* a stop from the owner's thread may be cancelling it right now */
+  g_mutex_lock (&worker->lock);
   g_clear_object (&worker->cancellable);
+  g_mutex_unlock (&worker->lock);
   /* sources the objects left behind run no more */
   while (g_main_context_iteration (worker->context, FALSE))
     ;
