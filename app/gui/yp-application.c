@@ -22,9 +22,13 @@ struct _YpApplication
   /* owned references */
   GSettings      *settings;
   GCancellable   *cancellable;
+  YpSession      *session;
+  YpSyncManager  *sync;
 
   /* state */
   gboolean        held;
+  /* held while sync folders run in the background */
+  gboolean        sync_held;
   /* the autostart entry is being written or removed */
   gboolean        autostart_busy;
   gboolean        autostart_target;
@@ -70,7 +74,7 @@ preferences_activated (GSimpleAction *action,
 {
   YpApplication *self = YP_APPLICATION (user_data);
   YpWindow *window = main_window (self);
-  YpSession *session = window != NULL ? yp_window_get_session (window) : NULL;
+  YpSession *session = self->session;
   const char *username = NULL;
   const char *server = NULL;
   GtkWidget *preferences;
@@ -137,8 +141,6 @@ static const struct
   { "win.upload", { "<Control>o", NULL } },
   { "win.new-folder", { "<Control><Shift>n", NULL } },
   { "win.search", { "<Control>f", NULL } },
-  { "win.rename", { "F2", NULL } },
-  { "win.delete", { "Delete", NULL } },
   { "win.download", { "<Control>s", NULL } },
   { "win.properties", { "<Alt>Return", NULL } },
   { "win.go-up", { "<Alt>Up", NULL } },
@@ -220,6 +222,54 @@ yp_application_command_line (GApplication            *application,
   return EXIT_SUCCESS;
 }
 
+/* The sync engines run for the account the session holds. */
+static void
+session_state_cb (YpApplication *self)
+{
+  YpClient *client = yp_session_get_client (self->session);
+  g_autofree char *token = NULL;
+
+  if (yp_session_get_state (self->session) != YP_SESSION_STATE_SIGNED_IN || client == NULL)
+    {
+      yp_sync_manager_clear_account (self->sync);
+      return;
+    }
+  token = yp_client_dup_token (client);
+  yp_sync_manager_set_account (self->sync, yp_session_get_server (self->session),
+                               yp_session_get_username (self->session), token);
+}
+
+/* Closing the last window keeps the process, and its sync, running while
+ * there are sync folders and the user wants it. */
+static void
+update_sync_hold (YpApplication *self)
+{
+  gboolean want = yp_sync_manager_has_pairs (self->sync)
+                  && g_settings_get_boolean (self->settings, "run-in-background");
+
+  if (want == self->sync_held)
+    return;
+  self->sync_held = want;
+  if (want)
+    g_application_hold (G_APPLICATION (self));
+  else
+    g_application_release (G_APPLICATION (self));
+}
+
+static void
+start_sync (YpApplication *self)
+{
+  self->sync = yp_sync_manager_new (self->settings);
+  g_signal_connect_object (self->sync, "notify::has-pairs", G_CALLBACK (update_sync_hold), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::run-in-background",
+                           G_CALLBACK (update_sync_hold), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self,
+                           G_CONNECT_SWAPPED);
+  session_state_cb (self);
+  update_sync_hold (self);
+}
+
 static void
 yp_application_startup (GApplication *application)
 {
@@ -239,6 +289,11 @@ yp_application_startup (GApplication *application)
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (self->settings, "changed::start-at-login",
                            G_CALLBACK (sync_autostart), self, G_CONNECT_SWAPPED);
+
+  /* the account outlives any window: background sync goes on with it */
+  self->session = yp_session_new ();
+  start_sync (self);
+  yp_session_restore (self->session);
 }
 
 static void
@@ -254,6 +309,20 @@ yp_application_shutdown (GApplication *application)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
+  if (self->sync_held)
+    {
+      self->sync_held = FALSE;
+      g_application_release (application);
+    }
+  if (self->sync != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sync, self);
+      yp_sync_manager_clear_account (self->sync);
+    }
+  g_clear_object (&self->sync);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
 
   G_APPLICATION_CLASS (yp_application_parent_class)->shutdown (application);
 }
@@ -289,4 +358,20 @@ yp_application_new (void)
                        "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        "resource-base-path", "/io/github/yunpan/Yunpan",
                        NULL);
+}
+
+YpSession *
+yp_application_get_session (YpApplication *self)
+{
+  g_return_val_if_fail (YP_IS_APPLICATION (self), NULL);
+
+  return self->session;
+}
+
+YpSyncManager *
+yp_application_get_sync_manager (YpApplication *self)
+{
+  g_return_val_if_fail (YP_IS_APPLICATION (self), NULL);
+
+  return self->sync;
 }

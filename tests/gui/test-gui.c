@@ -180,6 +180,24 @@ wait_for_page (YpWindow   *window,
   wait_for_stack_page (window_stack (window), page);
 }
 
+/* The first widget of TYPE in the tree under WIDGET. */
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static GtkWidget *
 page_child (YpWindow   *window,
             const char *page,
@@ -188,6 +206,8 @@ page_child (YpWindow   *window,
 {
   GtkWidget *widget = gtk_stack_get_child_by_name (window_stack (window), page);
 
+  g_assert_nonnull (widget);
+  widget = find_descendant (widget, page_type);
   g_assert_nonnull (widget);
   return GTK_WIDGET (gtk_widget_get_template_child (widget, page_type, name));
 }
@@ -399,10 +419,10 @@ test_sign_in_shows_files (void)
   wait_for_page (window, "sign-in");
   fill_in (window, server->url, "alice", PASSWORD);
   press (window, "sign_in_button");
-  wait_for_page (window, "files");
+  wait_for_page (window, "main");
   wait_for (file_shown, window, "the uploaded file in the list");
 
-  files_page = gtk_stack_get_child_by_name (window_stack (window), "files");
+  files_page = yp_window_get_files_page (window);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (
     yp_files_page_get_model (YP_FILES_PAGE (files_page)))), ==, 1);
   size = g_format_size (12345);
@@ -439,7 +459,7 @@ test_restore_opens_files (void)
   g_signal_connect (window_stack (window), "notify::visible-child",
                     G_CALLBACK (note_sign_in_page), &sign_in_seen);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_page (window, "files");
+  wait_for_page (window, "main");
   wait_for (file_shown, window, "the uploaded file in the list");
   g_assert_false (sign_in_seen);
   close_window (window);
@@ -511,7 +531,7 @@ count_app_windows (void)
   g_auto(GStrv) lines = NULL;
   int status;
 
-  g_spawn_sync (NULL, (char *[]) { "xdotool", "search", "--onlyvisible", "--name", "^Yunpan$",
+  g_spawn_sync (NULL, (char *[]) { "xdotool", "search", "--onlyvisible", "--name", "Yunpan$",
                                    NULL },
                 NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
                 &status, &error);
@@ -560,7 +580,7 @@ test_sign_out (void)
   g_autofree char *token = NULL;
   g_autofree char *normal_url = yp_server_url_normalize (server->url);
 
-  wait_for_page (window, "files");
+  wait_for_page (window, "main");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
   wait_for_page (window, "sign-in");
   token = stored_token ("alice");
@@ -583,8 +603,8 @@ test_register_new_account (void)
   wait_for_page (window, "sign-in");
   fill_in (window, server->url, "bob", PASSWORD);
   press (window, "register_button");
-  wait_for_page (window, "files");
-  files_page = gtk_stack_get_child_by_name (window_stack (window), "files");
+  wait_for_page (window, "main");
+  files_page = yp_window_get_files_page (window);
   wait_for_stack_page (GTK_STACK (gtk_widget_get_template_child (files_page, YP_TYPE_FILES_PAGE,
                                                                  "stack")),
                        "empty");

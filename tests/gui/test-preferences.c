@@ -32,8 +32,6 @@ static const struct
   { "win.upload", "<Control>o" },
   { "win.new-folder", "<Shift><Control>n" },
   { "win.search", "<Control>f" },
-  { "win.rename", "F2" },
-  { "win.delete", "Delete" },
   { "win.download", "<Control>s" },
   { "win.properties", "<Alt>Return" },
   { "win.go-up", "<Alt>Up" },
@@ -529,7 +527,16 @@ test_shortcuts (void)
       if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
         continue;
       g_object_get (l->data, "action-name", &action, NULL);
-      g_assert_nonnull (action);
+      /* the files page's own keys, which a text entry must get first */
+      if (action == NULL)
+        {
+          g_autofree char *accelerator = NULL;
+
+          g_object_get (l->data, "accelerator", &accelerator, NULL);
+          g_assert_true (g_strcmp0 (accelerator, "F2") == 0
+                         || g_strcmp0 (accelerator, "Delete") == 0);
+          continue;
+        }
       accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), action);
       if (g_strv_length (accels) == 0)
         g_error ("the shortcuts window lists %s, which has no accelerator", action);
